@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "pcapkit",
+      "sources": [
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/savefile.cc",
+        "native/offline.cc",
+        "native/bpf.cc",
+        "native/dumper.cc",
+        "native/filter_file.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags_cc": ["-std=c++17", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "libraries": ["<!@(pcap-config --libs 2>/dev/null || echo -lpcap)"],
+      "cflags": ["<!@(pcap-config --cflags 2>/dev/null || true)"]
+    }
+  ]
+}

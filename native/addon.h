@@ -1,0 +1,20 @@
+// Per-instance state of the addon. One Addon exists per Node environment (main thread or
+// worker_thread), so nothing here is a process global: the module is context-aware.
+#pragma once
+#include <napi.h>
+
+namespace pcapkit {
+
+struct Addon {
+  // The JS PcapError class, handed in once by lib/binding.ts so that native code throws
+  // real PcapError instances (instanceof works, stack traces are JS ones).
+  Napi::FunctionReference pcapErrorClass;
+  Napi::FunctionReference offlineCtor;
+  Napi::FunctionReference dumperCtor;
+  Napi::FunctionReference bpfCtor;
+  Napi::FunctionReference filterJobCtor;
+};
+
+inline Addon* GetAddon(Napi::Env env) { return env.GetInstanceData<Addon>(); }
+
+}  // namespace pcapkit
