@@ -1,0 +1,17 @@
+// pcapkit: packet capture for Node.js over libpcap.
+export { PcapError, isPcapError, type PcapErrorCode, type PcapErrorDetails } from './errors';
+export { Packet, PacketBatch } from './packet';
+export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
+export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
+export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress } from './filter-file';
+export { BpfFilter } from './bpf';
+export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './linktype';
+export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';
+export { checkFile, repairFile, type CheckReport, type RepairResult } from './check';
+export type { PcapngInterface } from './pcapng';
+
+import { native } from './binding';
+/** The libpcap version string, e.g. `libpcap version 1.10.3 (with TPACKET_V3)`. */
+export function libpcapVersion(): string {
+  return native.libVersion();
+}

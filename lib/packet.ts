@@ -1,0 +1,158 @@
+// Packets and batches. A batch owns one arena (the packets' bytes back to back) and a header
+// table; a Packet is a small view into it. Arenas are never reused while anything references
+// them, so a Packet (or its `data`) kept for later stays valid: nothing is overwritten behind
+// the user's back.
+import {
+  HDR_STRIDE,
+  H_CAPLEN,
+  H_IFINDEX,
+  H_LEN,
+  H_LINKTYPE,
+  H_OFFSET,
+  H_TS_NSEC,
+  H_TS_SEC,
+} from './binding';
+
+export class Packet {
+  /** Seconds since the epoch (integer, exact). */
+  readonly tsSec: number;
+  /** Nanoseconds within the second (integer; a multiple of 1000 for microsecond sources). */
+  readonly tsNsec: number;
+  /** Bytes captured (`data.length`). */
+  readonly caplen: number;
+  /** Bytes on the wire (may exceed `caplen` when the snapshot length cut the packet). */
+  readonly length: number;
+  /** Link type (DLT value) of this packet. */
+  readonly linktype: number;
+  /** pcapng interface index (0 for pcap files and live captures). */
+  readonly interfaceIndex: number;
+  private readonly _arena: Buffer;
+  private readonly _offset: number;
+  private _data: Buffer | undefined;
+
+  constructor(
+    tsSec: number,
+    tsNsec: number,
+    caplen: number,
+    length: number,
+    linktype: number,
+    interfaceIndex: number,
+    arena: Buffer,
+    offset: number,
+  ) {
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.caplen = caplen;
+    this.length = length;
+    this.linktype = linktype;
+    this.interfaceIndex = interfaceIndex;
+    this._arena = arena;
+    this._offset = offset;
+    this._data = undefined;
+  }
+
+  /** The captured bytes: a view into the batch arena, created on first use, never copied. */
+  get data(): Buffer {
+    let d = this._data;
+    if (d === undefined) {
+      d = this._arena.subarray(this._offset, this._offset + this.caplen);
+      this._data = d;
+    }
+    return d;
+  }
+
+  /** Seconds since the epoch as a float (microsecond-exact; use tsSec/tsNsec for nanoseconds). */
+  get timestamp(): number {
+    return this.tsSec + this.tsNsec / 1e9;
+  }
+
+  /** Timestamp as a BigInt of nanoseconds since the epoch. */
+  get timestampNs(): bigint {
+    return BigInt(this.tsSec) * 1_000_000_000n + BigInt(this.tsNsec);
+  }
+
+  /** The timestamp as a Date (millisecond resolution). */
+  get date(): Date {
+    return new Date(this.tsSec * 1000 + Math.floor(this.tsNsec / 1e6));
+  }
+
+  /** True when the snapshot length cut the packet (caplen < length). */
+  get truncated(): boolean {
+    return this.caplen < this.length;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      tsSec: this.tsSec,
+      tsNsec: this.tsNsec,
+      caplen: this.caplen,
+      length: this.length,
+      linktype: this.linktype,
+      interfaceIndex: this.interfaceIndex,
+      data: this.data.toString('hex'),
+    };
+  }
+}
+
+/**
+ * A batch of packets as the native layer delivered them. Iterating it creates Packet views;
+ * the accessors read fields without creating any object, for the fastest loops.
+ */
+export class PacketBatch implements Iterable<Packet> {
+  readonly count: number;
+  readonly arena: Buffer;
+  /** HDR_STRIDE numbers per packet: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags. */
+  readonly headers: Float64Array;
+
+  constructor(arena: Buffer, headers: Float64Array, count: number) {
+    this.arena = arena;
+    this.headers = headers;
+    this.count = count;
+  }
+
+  packet(i: number): Packet {
+    if (!(i >= 0 && i < this.count)) throw new RangeError(`packet index ${i} out of range`);
+    const h = this.headers;
+    const o = i * HDR_STRIDE;
+    return new Packet(
+      h[o + H_TS_SEC],
+      h[o + H_TS_NSEC],
+      h[o + H_CAPLEN],
+      h[o + H_LEN],
+      h[o + H_LINKTYPE],
+      h[o + H_IFINDEX],
+      this.arena,
+      h[o + H_OFFSET],
+    );
+  }
+
+  tsSec(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_TS_SEC];
+  }
+  tsNsec(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_TS_NSEC];
+  }
+  caplen(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_CAPLEN];
+  }
+  length(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_LEN];
+  }
+  linktype(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_LINKTYPE];
+  }
+  /** Byte offset of packet i's data in `arena`. */
+  offset(i: number): number {
+    return this.headers[i * HDR_STRIDE + H_OFFSET];
+  }
+  /** Packet i's bytes as a view (allocates one Buffer view). */
+  data(i: number): Buffer {
+    const o = i * HDR_STRIDE;
+    const off = this.headers[o + H_OFFSET];
+    return this.arena.subarray(off, off + this.headers[o + H_CAPLEN]);
+  }
+
+  *[Symbol.iterator](): Iterator<Packet> {
+    for (let i = 0; i < this.count; i++) yield this.packet(i);
+  }
+}

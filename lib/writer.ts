@@ -1,0 +1,218 @@
+// PCAPWriter: pcap savefiles written by libpcap's own dumper (output is what tcpdump -w
+// writes), 0600 by default. Packets are staged in JS and handed to native code in batches, so
+// a write() costs a copy into the staging arena, not a native call.
+import * as fs from 'node:fs';
+import { native, type NativeDumper, HDR_STRIDE, H_TS_SEC, H_TS_NSEC, H_CAPLEN, H_LEN, H_OFFSET } from './binding';
+import { PcapError } from './errors';
+import { sniffFile, type Precision } from './format';
+import { LINKTYPE, resolveLinktype } from './linktype';
+import { Packet, PacketBatch } from './packet';
+
+export interface WriterOptions {
+  /** Link type as a DLT number or a name (`'EN10MB'`, `'RAW'`, ...). Default EN10MB. */
+  linktype?: number | string;
+  /** Snapshot length recorded in the file header. Default 262144. */
+  snaplen?: number;
+  /** Timestamp precision of the file: 'nano' (default) or 'micro' (tcpdump's default). */
+  precision?: Precision;
+  /**
+   * Append to an existing file instead of replacing it. Link type, snaplen and precision
+   * default to the file's own and must match it.
+   */
+  append?: boolean;
+}
+
+export interface WriteInfo {
+  /** Seconds since the epoch as a float (ignored when tsSec is given). */
+  timestamp?: number;
+  tsSec?: number;
+  tsNsec?: number;
+  /** Wire length (default: the buffer's length). */
+  length?: number;
+}
+
+const STAGE_BYTES = 1 << 20;
+const STAGE_PACKETS = 8192;
+const open = new Set<PCAPWriter>();
+let exitHookInstalled = false;
+
+// Nothing written is lost: writers still open when the process exits are flushed.
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const w of open) {
+      try {
+        w.closeSync();
+      } catch {
+        // the process is exiting; there is nobody left to tell
+      }
+    }
+  });
+}
+
+export class PCAPWriter {
+  readonly path: string;
+  readonly linktype: number;
+  readonly snaplen: number;
+  readonly precision: Precision;
+  private dumper: NativeDumper | undefined;
+  private stage: Buffer = Buffer.allocUnsafeSlow(STAGE_BYTES);
+  private stageHdr = new Float64Array(STAGE_PACKETS * HDR_STRIDE);
+  private stageUsed = 0;
+  private stageCount = 0;
+  private written = 0;
+
+  constructor(path: string, options: WriterOptions = {}) {
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new PcapError('EINVAL', 'PCAPWriter: path must be a non-empty string');
+    }
+    const append = options.append === true;
+    const existing = append ? sniffFile(path) : undefined;
+    if (append && existing?.format === 'pcapng') {
+      throw new PcapError('EFORMAT', `${path}: cannot append to a pcapng file`);
+    }
+    this.path = path;
+    this.linktype = resolveLinktype(options.linktype ?? existing?.linktype ?? LINKTYPE.EN10MB);
+    this.snaplen = options.snaplen ?? existing?.snaplen ?? 262144;
+    this.precision = options.precision ?? existing?.precision ?? 'nano';
+    if (!Number.isInteger(this.snaplen) || this.snaplen <= 0 || this.snaplen > 0x7fffffff) {
+      throw new PcapError('EINVAL', `invalid snaplen ${this.snaplen}`);
+    }
+    if (this.precision !== 'micro' && this.precision !== 'nano') {
+      throw new PcapError('EINVAL', `precision must be 'micro' or 'nano'`);
+    }
+    this.dumper = new native.Dumper(path, this.linktype, this.snaplen, this.precision, append);
+    open.add(this);
+    installExitHook();
+  }
+
+  /** Packets written so far (including those still staged). */
+  get packetsWritten(): number {
+    return this.written;
+  }
+
+  get closed(): boolean {
+    return this.dumper === undefined;
+  }
+
+  /**
+   * Writes a packet. A Packet keeps its own header (timestamps, caplen, wire length); a
+   * Buffer gets one from `info` (default: now, and its own length as wire length).
+   */
+  write(packet: Packet | Uint8Array, info?: WriteInfo): void {
+    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    let data: Uint8Array;
+    let tsSec: number;
+    let tsNsec: number;
+    let length: number;
+    if (packet instanceof Packet) {
+      data = packet.data;
+      tsSec = info?.tsSec ?? packet.tsSec;
+      tsNsec = info?.tsNsec ?? packet.tsNsec;
+      length = info?.length ?? packet.length;
+    } else if (packet instanceof Uint8Array) {
+      data = packet;
+      length = info?.length ?? data.length;
+      if (info?.tsSec !== undefined) {
+        tsSec = info.tsSec;
+        tsNsec = info.tsNsec ?? 0;
+      } else if (info?.timestamp !== undefined) {
+        tsSec = Math.floor(info.timestamp);
+        tsNsec = Math.round((info.timestamp - tsSec) * 1e9);
+        if (tsNsec >= 1e9) {
+          tsSec += 1;
+          tsNsec -= 1e9;
+        }
+      } else {
+        const ns = process.hrtime.bigint() - hrtimeOrigin + epochOriginNs;
+        tsSec = Number(ns / 1_000_000_000n);
+        tsNsec = Number(ns % 1_000_000_000n);
+      }
+    } else {
+      throw new PcapError('EINVAL', 'write(packet: Packet | Uint8Array, info?)');
+    }
+    // A Packet's own header is written as it is (even odd values from damaged files, so a
+    // copy stays faithful); values the caller supplies are checked.
+    if (info !== undefined || !(packet instanceof Packet)) checkHeader(tsSec, tsNsec, length, data.length);
+    const caplen = Math.min(data.length, this.snaplen);
+    if (caplen > this.stage.length - this.stageUsed || this.stageCount === STAGE_PACKETS) {
+      this.flushStage();
+      if (caplen > this.stage.length) this.stage = Buffer.allocUnsafeSlow(caplen + 8);
+    }
+    const o = this.stageCount * HDR_STRIDE;
+    const h = this.stageHdr;
+    h[o + H_TS_SEC] = tsSec;
+    h[o + H_TS_NSEC] = tsNsec;
+    h[o + H_CAPLEN] = caplen;
+    h[o + H_LEN] = length;
+    h[o + H_OFFSET] = this.stageUsed;
+    this.stage.set(caplen === data.length ? data : data.subarray(0, caplen), this.stageUsed);
+    this.stageUsed += (caplen + 7) & ~7;
+    this.stageCount++;
+    this.written++;
+  }
+
+  /** Writes a whole batch from a reader or capture without copying it in JS. */
+  writeBatch(batch: PacketBatch): void {
+    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    this.flushStage();
+    if (batch.count > 0) this.dumper.write(batch.arena, batch.headers, batch.count);
+    this.written += batch.count;
+  }
+
+  /** Pushes staged packets to the file and flushes libpcap's buffer to the kernel. */
+  flush(): void {
+    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    this.flushStage();
+    this.dumper.flush();
+  }
+
+  /** Flushes and closes the file. Idempotent. */
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** Synchronous close, for exit handlers. */
+  closeSync(): void {
+    const d = this.dumper;
+    if (d === undefined) return;
+    try {
+      this.flushStage();
+    } finally {
+      this.dumper = undefined;
+      open.delete(this);
+      d.close();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.closeSync();
+  }
+
+  private flushStage(): void {
+    if (this.stageCount === 0 || this.dumper === undefined) return;
+    const count = this.stageCount;
+    this.stageCount = 0;
+    this.stageUsed = 0;
+    this.dumper.write(this.stage, this.stageHdr, count);
+  }
+}
+
+function checkHeader(tsSec: number, tsNsec: number, length: number, caplen: number): void {
+  if (!(Number.isInteger(tsSec) && tsSec >= 0 && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
+    throw new PcapError('EINVAL', `invalid timestamp ${tsSec}.${tsNsec}`);
+  }
+  if (!Number.isInteger(length) || length < caplen || length > 0xffffffff) {
+    throw new PcapError('EINVAL', `invalid wire length ${length} for ${caplen} captured bytes`);
+  }
+}
+
+// Wall-clock origin for packets written without a timestamp: hrtime is monotonic and fine
+// grained, Date.now() anchors it to the epoch.
+const hrtimeOrigin = process.hrtime.bigint();
+const epochOriginNs = BigInt(Date.now()) * 1_000_000n;
