@@ -4,9 +4,11 @@
       "target_name": "pcapkit",
       "sources": [
         "native/addon.cc",
+        "native/arena.cc",
         "native/errors.cc",
         "native/savefile.cc",
         "native/offline.cc",
+        "native/pcap_records.cc",
         "native/bpf.cc",
         "native/dumper.cc",
         "native/filter_file.cc"

@@ -81,6 +81,8 @@ export interface NativeBinding {
     expr: string,
     precision: 'micro' | 'nano',
   ) => NativeFilterJob;
+  /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
+  allocBlock(bytes: number): ArrayBuffer;
   setErrorClass(cls: unknown): void;
   libVersion(): string;
   linktypeName(linktype: number): string | null;
@@ -113,6 +115,16 @@ export const native: NativeBinding = load();
 
 /** Numbers per packet in a batch's header table (see native/batch.h). */
 export const HDR_STRIDE = 8;
+
+/** A batch's header table and arena in one pooled block. */
+export function allocBatch(packets: number, bytes: number): { headers: Float64Array; arena: Buffer } {
+  const hdrBytes = packets * HDR_STRIDE * 8;
+  const block = native.allocBlock(hdrBytes + bytes);
+  return {
+    headers: new Float64Array(block, 0, packets * HDR_STRIDE),
+    arena: Buffer.from(block, hdrBytes, bytes),
+  };
+}
 export const H_TS_SEC = 0;
 export const H_TS_NSEC = 1;
 export const H_CAPLEN = 2;

@@ -4,7 +4,7 @@
 // batch k, batch k+1 is being read. JS only ever awaits a promise, so the event loop keeps
 // turning between batches, and a batch is bounded in bytes and packets so handling one
 // takes a few milliseconds at most.
-import { native, type NativeOfflineHandle, type ReadResult, HDR_STRIDE } from './binding';
+import { allocBatch, native, type NativeOfflineHandle, type ReadResult, HDR_STRIDE } from './binding';
 import { PcapError } from './errors';
 import { sniffFile, type FileFormat, type Precision } from './format';
 import { linktypeName } from './linktype';
@@ -21,7 +21,7 @@ export interface ReaderOptions {
   precision?: Precision;
   /** Closing the reader when this signal aborts; the loop then rejects with its reason. */
   signal?: AbortSignal;
-  /** Arena size per batch in bytes (default 4 MiB). */
+  /** Arena size per batch in bytes (default 2 MiB). */
   batchBytes?: number;
   /** Most packets per batch (default 8192). */
   batchPackets?: number;
@@ -34,7 +34,7 @@ export interface ReaderStats {
   packetsDelivered: number;
 }
 
-const DEFAULT_BATCH_BYTES = 4 << 20;
+const DEFAULT_BATCH_BYTES = 2 << 20;
 const DEFAULT_BATCH_PACKETS = 8192;
 // libpcap stops at the first packet of an interface whose link type or snaplen differs from
 // interface 0's; those files are read on by our own pcapng parser.
@@ -193,8 +193,7 @@ export class PCAPReader implements AsyncIterable<Packet> {
   private async readStep(): Promise<Step> {
     let bytes = this.batchBytes;
     for (;;) {
-      const arena = Buffer.allocUnsafeSlow(bytes);
-      const headers = new Float64Array(this.batchPackets * HDR_STRIDE);
+      const { arena, headers } = allocBatch(this.batchPackets, bytes);
       let r: ReadResult;
       if (this.handle) {
         r = await this.handle.read(arena, headers);

@@ -81,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dumper", dumper);
   exports.Set("BpfProgram", bpf);
   exports.Set("FilterJob", job);
+  exports.Set("allocBlock", Napi::Function::New(env, AllocBlock));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("libVersion", Napi::Function::New(env, LibVersion));
   exports.Set("linktypeName", Napi::Function::New(env, LinktypeName));

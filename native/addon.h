@@ -3,6 +3,10 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
+
+#include "arena.h"
+
 namespace pcapkit {
 
 struct Addon {
@@ -13,6 +17,8 @@ struct Addon {
   Napi::FunctionReference dumperCtor;
   Napi::FunctionReference bpfCtor;
   Napi::FunctionReference filterJobCtor;
+  // Shared with the finalizers of the blocks it handed out, which may outlive the Addon.
+  std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(16);
 };
 
 inline Addon* GetAddon(Napi::Env env) { return env.GetInstanceData<Addon>(); }

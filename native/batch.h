@@ -33,6 +33,15 @@ inline double UnsignedSeconds(int64_t sec) {
   return static_cast<double>(sec);
 }
 
+// Savefile fractions can be out of range (a damaged or hand-made file says 1000000 us);
+// carry the excess into the seconds so every packet has 0 <= tsNsec < 1e9.
+inline void NormalizeTime(double* sec, uint64_t* nsec) {
+  if (*nsec >= 1000000000ull) {
+    *sec += static_cast<double>(*nsec / 1000000000ull);
+    *nsec %= 1000000000ull;
+  }
+}
+
 struct BatchWriter {
   uint8_t* arena;
   size_t arenaSize;
@@ -44,11 +53,18 @@ struct BatchWriter {
   bool Full() const { return count >= maxPackets; }
   bool Fits(size_t caplen) const { return count < maxPackets && used + caplen <= arenaSize; }
 
-  // nsecFactor is 1000 when libpcap hands out microseconds and 1 when it hands out nanoseconds.
-  void Add(const pcap_pkthdr* h, const u_char* data, int linktype, uint32_t nsecFactor) {
+  // nsecFactor is 1000 when libpcap hands out microseconds and 1 when it hands out
+  // nanoseconds; wantMicro truncates the result to whole microseconds.
+  void Add(const pcap_pkthdr* h, const u_char* data, int linktype, uint32_t nsecFactor,
+           bool wantMicro) {
     double* slot = hdr + count * HDR_STRIDE;
-    slot[H_TS_SEC] = UnsignedSeconds(static_cast<int64_t>(h->ts.tv_sec));
-    slot[H_TS_NSEC] = static_cast<double>(static_cast<uint64_t>(h->ts.tv_usec) * nsecFactor);
+    double sec = UnsignedSeconds(static_cast<int64_t>(h->ts.tv_sec));
+    // libpcap keeps the fraction in a signed field: read it back as the file's 32 bits.
+    uint64_t nsec = static_cast<uint64_t>(static_cast<uint32_t>(h->ts.tv_usec)) * nsecFactor;
+    NormalizeTime(&sec, &nsec);
+    if (wantMicro) nsec -= nsec % 1000;
+    slot[H_TS_SEC] = sec;
+    slot[H_TS_NSEC] = static_cast<double>(nsec);
     slot[H_CAPLEN] = h->caplen;
     slot[H_LEN] = h->len;
     slot[H_OFFSET] = static_cast<double>(used);

@@ -37,7 +37,17 @@ OfflineHandle::OfflineHandle(const Napi::CallbackInfo& info)
       info[1].As<Napi::String>().Utf8Value() == "micro") {
     precision_ = PCAP_TSTAMP_PRECISION_MICRO;
   }
-  SavefileOpen r = OpenSavefile(path_, precision_);
+  // Classic pcap files are opened at their own precision, so libpcap hands out the file's
+  // fraction untouched (its scaling overflows on damaged fractions) and we scale it here.
+  uint32_t magic = PeekMagic(path_);
+  int openPrecision = precision_;
+  if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1) {
+    openPrecision = PCAP_TSTAMP_PRECISION_MICRO;
+    nsecFactor_ = 1000;
+  } else if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1) {
+    openPrecision = PCAP_TSTAMP_PRECISION_NANO;
+  }
+  SavefileOpen r = OpenSavefile(path_, openPrecision);
   if (r.pcap == nullptr) {
     ThrowPcapError(env, r.code, r.message);
     return;
@@ -47,6 +57,11 @@ OfflineHandle::OfflineHandle(const Napi::CallbackInfo& info)
   magic_ = r.magic;
   linktype_ = pcap_datalink(pcap_);
   snaplen_ = pcap_snapshot(pcap_);
+  if (PcapRecordReader::Eligible(magic_, pcap_)) {
+    direct_ = true;
+    records_.Init(pcap_file(pcap_), magic_ == 0xa1b23c4d,
+                  precision_ == PCAP_TSTAMP_PRECISION_NANO, static_cast<uint32_t>(snaplen_));
+  }
 }
 
 OfflineHandle::~OfflineHandle() { CloseNow(); }
@@ -130,15 +145,30 @@ class ReadBatchWorker : public Napi::AsyncWorker {
   void Execute() override {
     OfflineHandle* h = handle_;
     pcap_t* p = h->pcap_;
-    const uint32_t factor = h->precision_ == PCAP_TSTAMP_PRECISION_MICRO ? 1000u : 1u;
+    const uint32_t factor = h->nsecFactor_;
+    const bool wantMicro = h->precision_ == PCAP_TSTAMP_PRECISION_MICRO;
     const int lt = h->linktype_;
     std::lock_guard<std::mutex> lock(h->filterMutex_);
+    if (h->direct_) {
+      switch (h->records_.Fill(&writer_, h->filter_, lt, &read_, &needBytes_, &errorMessage_)) {
+        case PcapRecordReader::kEof:
+          eof_ = true;
+          break;
+        case PcapRecordReader::kError:
+          failed_ = true;
+          offset_ = SavefileOffset(p);
+          break;
+        case PcapRecordReader::kMore:
+          break;
+      }
+      return;
+    }
     if (h->pendingValid_) {
       if (!writer_.Fits(h->pendingHdr_.caplen)) {
         needBytes_ = h->pendingHdr_.caplen;
         return;
       }
-      writer_.Add(&h->pendingHdr_, h->pendingData_, lt, factor);
+      writer_.Add(&h->pendingHdr_, h->pendingData_, lt, factor, wantMicro);
       h->pendingValid_ = false;
     }
     while (!writer_.Full()) {
@@ -155,7 +185,7 @@ class ReadBatchWorker : public Napi::AsyncWorker {
           if (writer_.count == 0) needBytes_ = hdr->caplen;
           break;
         }
-        writer_.Add(hdr, data, lt, factor);
+        writer_.Add(hdr, data, lt, factor, wantMicro);
       } else if (rc == PCAP_ERROR_BREAK) {
         eof_ = true;
         break;

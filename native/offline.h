@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bpf.h"
+#include "pcap_records.h"
 
 namespace pcapkit {
 
@@ -31,12 +32,16 @@ class OfflineHandle : public Napi::ObjectWrap<OfflineHandle> {
   std::string path_;
   int linktype_ = 0;
   int snaplen_ = 0;
-  int precision_ = PCAP_TSTAMP_PRECISION_NANO;
+  int precision_ = PCAP_TSTAMP_PRECISION_NANO;  // what the user asked for
+  uint32_t nsecFactor_ = 1;  // 1000 when libpcap hands out the file's microseconds
   int64_t fileSize_ = -1;
   uint32_t magic_ = 0;
   bool busy_ = false;            // a ReadBatchWorker owns pcap_ right now
   bool closeRequested_ = false;  // close() came while busy: the worker closes when done
   bool eof_ = false;
+  // Classic pcap in host byte order is read by our own record reader (see pcap_records.h).
+  bool direct_ = false;
+  PcapRecordReader records_;
 
   // Packets read from the file so far (before the filter) and passed to JS.
   double packetsRead_ = 0;

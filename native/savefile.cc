@@ -44,8 +44,11 @@ SavefileOpen OpenSavefile(const std::string& path, int precision) {
     return r;
   }
   // libpcap freads each record header and body; a large stdio buffer turns that into few
-  // syscalls, which is most of the cost of reading a file from the page cache.
-  setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  // syscalls, which is most of the cost of reading a file from the page cache. Files the
+  // direct record reader takes (pcap_records.h) fread big chunks, which glibc reads straight
+  // into the arena when they exceed the stdio buffer: keep that one small.
+  bool hostOrderPcap = r.magic == 0xa1b2c3d4 || r.magic == 0xa1b23c4d;
+  setvbuf(f, nullptr, _IOFBF, hostOrderPcap ? (64 << 10) : (1 << 20));
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, precision, errbuf);
   if (p == nullptr) {
@@ -60,6 +63,20 @@ SavefileOpen OpenSavefile(const std::string& path, int precision) {
   }
   r.pcap = p;
   return r;
+}
+
+uint32_t PeekMagic(const std::string& path) {
+  if (path == "-") return 0;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  uint32_t magic = 0;
+  unsigned char m[4];
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, m, 4, 0) == 4) {
+    std::memcpy(&magic, m, 4);
+  }
+  close(fd);
+  return magic;
 }
 
 int64_t SavefileOffset(pcap_t* p) {

@@ -20,6 +20,9 @@ struct SavefileOpen {
 // and code/message say why.
 SavefileOpen OpenSavefile(const std::string& path, int precision);
 
+// The first four bytes of a regular file in host order (0 for stdin, pipes, short files).
+uint32_t PeekMagic(const std::string& path);
+
 // Current byte offset in the savefile, or -1 when unknown.
 int64_t SavefileOffset(pcap_t* p);
 

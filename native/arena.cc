@@ -1,0 +1,79 @@
+#include "arena.h"
+
+#include <cstdlib>
+
+#include "addon.h"
+#include "errors.h"
+
+namespace pcapkit {
+
+ArenaPool::~ArenaPool() {
+  for (void* b : free_) std::free(b);
+}
+
+void* ArenaPool::Take(size_t size) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (size == pooledSize_ && !free_.empty()) {
+      void* b = free_.back();
+      free_.pop_back();
+      return b;
+    }
+    // The pool serves the most recent block size; a new size drops the old blocks.
+    if (size != pooledSize_) {
+      for (void* b : free_) std::free(b);
+      free_.clear();
+      pooledSize_ = size;
+    }
+  }
+  return std::malloc(size);
+}
+
+void ArenaPool::Give(void* block, size_t size) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (size == pooledSize_ && free_.size() < maxFree_) {
+      free_.push_back(block);
+      return;
+    }
+  }
+  std::free(block);
+}
+
+namespace {
+
+struct BlockHint {
+  std::shared_ptr<ArenaPool> pool;
+  size_t size;
+};
+
+void ReleaseBlock(Napi::Env, void* data, BlockHint* hint) {
+  hint->pool->Give(data, hint->size);
+  delete hint;
+}
+
+}  // namespace
+
+Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowPcapError(env, "EINVAL", "allocBlock(bytes)");
+    return env.Undefined();
+  }
+  double want = info[0].As<Napi::Number>().DoubleValue();
+  if (!(want >= 8 && want <= 1024.0 * 1024 * 1024)) {
+    ThrowPcapError(env, "EINVAL", "allocBlock: size out of range");
+    return env.Undefined();
+  }
+  size_t size = static_cast<size_t>(want);
+  Addon* addon = GetAddon(env);
+  void* data = addon->arenas->Take(size);
+  if (data == nullptr) {
+    ThrowPcapError(env, "EIO", "out of memory allocating a packet batch");
+    return env.Undefined();
+  }
+  auto* hint = new BlockHint{addon->arenas, size};
+  return Napi::ArrayBuffer::New(env, data, size, ReleaseBlock, hint);
+}
+
+}  // namespace pcapkit

@@ -1,0 +1,35 @@
+// Batch memory. A block holds a batch's header table followed by its packet bytes, and is
+// handed to JS as an external ArrayBuffer. When V8 collects the last view of a block, the
+// block returns to a small per-environment pool instead of being freed, so steady-state
+// reading reuses warm pages instead of faulting in fresh ones for every batch. Memory is
+// reused only after the GC has proved nothing references it: views never go stale.
+#pragma once
+#include <napi.h>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace pcapkit {
+
+class ArenaPool {
+ public:
+  explicit ArenaPool(size_t maxFree) : maxFree_(maxFree) {}
+  ~ArenaPool();
+  // A block of exactly `size` bytes (pooled when it has the pooled size).
+  void* Take(size_t size);
+  // Called from a finalizer, possibly on a V8 background thread: hence the mutex.
+  void Give(void* block, size_t size);
+
+ private:
+  std::mutex mutex_;
+  size_t pooledSize_ = 0;
+  size_t maxFree_;
+  std::vector<void*> free_;
+};
+
+// allocBlock(bytes) -> ArrayBuffer backed by pooled memory.
+Napi::Value AllocBlock(const Napi::CallbackInfo& info);
+
+}  // namespace pcapkit
