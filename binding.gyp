@@ -10,6 +10,7 @@
         "native/offline.cc",
         "native/pcap_records.cc",
         "native/bpf.cc",
+        "native/devices.cc",
         "native/dumper.cc",
         "native/filter_file.cc"
       ],

@@ -83,6 +83,7 @@ export interface NativeBinding {
   ) => NativeFilterJob;
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;
+  listDevices(): unknown[];
   setErrorClass(cls: unknown): void;
   libVersion(): string;
   linktypeName(linktype: number): string | null;

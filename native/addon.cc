@@ -8,6 +8,7 @@
 
 #include "batch.h"
 #include "bpf.h"
+#include "devices.h"
 #include "dumper.h"
 #include "errors.h"
 #include "filter_file.h"
@@ -81,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dumper", dumper);
   exports.Set("BpfProgram", bpf);
   exports.Set("FilterJob", job);
+  exports.Set("listDevices", Napi::Function::New(env, ListDevices));
   exports.Set("allocBlock", Napi::Function::New(env, AllocBlock));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("libVersion", Napi::Function::New(env, LibVersion));
