@@ -1,0 +1,145 @@
+// pcapkit filter IN OUT EXPR...: tcpdump -r IN -w OUT EXPR, done by filterFile() off the main
+// thread, with a progress bar on a terminal and Ctrl-C that leaves a valid, shorter OUT.
+import { Command, Option } from 'commander';
+import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type Precision } from '../index';
+import { EXIT, errorLine, isDamage, refuseOverwrite } from './common';
+import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './format';
+import { Progress } from './progress';
+
+interface FilterOptions {
+  precision?: Precision;
+  quiet?: boolean;
+}
+
+/** How long a Ctrl-C may take to stop the job before we say that we are waiting. */
+const STOP_NOTICE_MS = 250;
+
+export function register(program: Command): void {
+  program
+    .command('filter')
+    .summary('copy the packets matching a BPF expression to a new file')
+    .description(
+      'Copies the packets of IN that match the filter expression to OUT, a pcap file, like ' +
+        '`tcpdump -r IN -w OUT EXPR`. The words of the expression are joined with spaces; with ' +
+        'no expression every packet is copied. IN may be pcap or pcapng, or - for stdin. ' +
+        'Ctrl-C stops early and leaves OUT a valid capture of the packets written so far.',
+    )
+    .argument('<in>', 'capture file to read (- for stdin)')
+    .argument('<out>', 'pcap file to write (replaced if it exists, created with mode 0600)')
+    .argument('[expr...]', 'BPF filter expression (pcap-filter(7) syntax)')
+    .addOption(
+      new Option('--precision <precision>', "timestamp precision of OUT (default: IN's own)").choices([
+        'micro',
+        'nano',
+      ]),
+    )
+    .option('-q, --quiet', 'no progress bar and no summary line (errors are still reported)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        "  $ pcapkit filter big.pcap dns.pcap 'udp port 53'\n" +
+        '  $ pcapkit filter trace.pcapng web.pcap tcp port 80 or tcp port 443\n' +
+        '  $ pcapkit filter in.pcap out.pcap --precision micro host 10.0.0.1\n' +
+        '\nExit status: 0 done, 1 error (unreadable IN, bad filter), 2 IN is damaged (OUT holds\n' +
+        'the packets before the damage), 130 interrupted (OUT is valid but incomplete).',
+    )
+    .action(async (input: string, output: string, words: string[], options: FilterOptions) => {
+      process.exitCode = await runFilter(input, output, words.join(' '), options);
+    });
+}
+
+function progressText(p: FilterProgress): string {
+  const bytes = p.totalBytes > 0 ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)} | ` : '';
+  return `${bytes}${formatCount(p.packetsRead)} packets read, ${formatCount(p.packetsWritten)} written`;
+}
+
+/** `filter: 4,709 packets read, 4,321 written (91.8%), 2.9 MB -> 2.9 MB in 0.12 s` */
+export function summaryLine(r: FilterFileResult, seconds: number): string {
+  const pct = formatPercent(r.packetsWritten, r.packetsRead);
+  const sizes =
+    r.bytesRead >= 0
+      ? `${formatBytes(r.bytesRead)} -> ${formatBytes(r.bytesWritten)}`
+      : `${formatBytes(r.bytesWritten)} written`; // reading a pipe: the input size is unknown
+  return (
+    `filter: ${plural(r.packetsRead, 'packet')} read, ${formatCount(r.packetsWritten)} written` +
+    `${pct ? ` (${pct})` : ''}, ${sizes} in ${formatDuration(seconds)}`
+  );
+}
+
+async function runFilter(input: string, output: string, expr: string, options: FilterOptions): Promise<number> {
+  refuseOverwrite(input, output);
+  const stderr = process.stderr;
+  const progress = new Progress({ label: 'filter', enabled: options.quiet ? false : undefined });
+  const controller = new AbortController();
+  let last: FilterProgress | undefined;
+  let notice: NodeJS.Timeout | undefined;
+
+  const onSigint = () => {
+    if (!controller.signal.aborted) {
+      controller.abort();
+      // The job stops at its next batch; on a pipe that waits for the writer to send more.
+      notice = setTimeout(() => {
+        progress.stop();
+        stderr.write('filter: stopping; waiting for the input to send more data (Ctrl-C again to quit at once)\n');
+      }, STOP_NOTICE_MS);
+      return;
+    }
+    // Second Ctrl-C: die of SIGINT now, as the shell expects.
+    progress.stop();
+    stderr.write(`filter: quitting; ${output} may end in the middle of a packet\n`);
+    process.removeListener('SIGINT', onSigint);
+    process.kill(process.pid, 'SIGINT');
+  };
+  process.on('SIGINT', onSigint);
+
+  const started = performance.now();
+  try {
+    const result = await filterFile(input, output, expr, {
+      signal: controller.signal,
+      precision: options.precision,
+      progressInterval: 100,
+      onProgress: (p) => {
+        last = p;
+        progress.update(p.bytesRead, p.totalBytes, progressText(p));
+      },
+    });
+    progress.stop();
+    if (!options.quiet) stderr.write(`${summaryLine(result, (performance.now() - started) / 1000)}\n`);
+    return EXIT.OK;
+  } catch (err) {
+    progress.stop();
+    if (controller.signal.aborted && !(err instanceof PcapError)) {
+      stderr.write(`${interruptedLine(output, last)}\n`);
+      return EXIT.INTERRUPTED;
+    }
+    if (isDamage(err) && err.packetsRead !== undefined) {
+      // Read started, then hit damage: OUT holds every matching packet before it.
+      const written = writtenBefore(err) ?? last?.packetsWritten;
+      stderr.write(
+        `filter: ${input} is damaged after ${plural(err.packetsRead, 'packet')}; ` +
+          `${written === undefined ? 'the packets before the damage were' : `${formatCount(written)} written`} ` +
+          `to ${output}\n${errorLine(err)}\n`,
+      );
+      return EXIT.DAMAGED;
+    }
+    throw err;
+  } finally {
+    clearTimeout(notice);
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function interruptedLine(output: string, p: FilterProgress | undefined): string {
+  if (!p) return `filter: interrupted before the first packet; ${output} may be missing or empty`;
+  const of = p.totalBytes > 0 ? ` (${formatPercent(p.bytesRead, p.totalBytes)} of ${formatBytes(p.totalBytes)})` : '';
+  return (
+    `filter: interrupted after ${plural(p.packetsRead, 'packet')} read${of}, ` +
+    `${formatCount(p.packetsWritten)} written; ${output} is a valid capture of the packets written`
+  );
+}
+
+/** The native job attaches its counts to the error it rejects with (not part of the typed API). */
+function writtenBefore(err: PcapError): number | undefined {
+  const result = (err as PcapError & { result?: { packetsWritten?: unknown } }).result;
+  return typeof result?.packetsWritten === 'number' ? result.packetsWritten : undefined;
+}
