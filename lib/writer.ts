@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { native, type NativeDumper, HDR_STRIDE, H_TS_SEC, H_TS_NSEC, H_CAPLEN, H_LEN, H_OFFSET } from './binding';
 import { PcapError } from './errors';
-import { sniffFile, type Precision } from './format';
+import { sniffFile, type Precision, type SniffResult } from './format';
 import { LINKTYPE, resolveLinktype } from './linktype';
 import { Packet, PacketBatch } from './packet';
 
@@ -68,10 +68,7 @@ export class PCAPWriter {
       throw new PcapError('EINVAL', 'PCAPWriter: path must be a non-empty string');
     }
     const append = options.append === true;
-    const existing = append ? sniffFile(path) : undefined;
-    if (append && existing?.format === 'pcapng') {
-      throw new PcapError('EFORMAT', `${path}: cannot append to a pcapng file`);
-    }
+    const existing = append ? existingHeader(path) : undefined;
     this.path = path;
     this.linktype = resolveLinktype(options.linktype ?? existing?.linktype ?? LINKTYPE.EN10MB);
     this.snaplen = options.snaplen ?? existing?.snaplen ?? 262144;
@@ -107,6 +104,12 @@ export class PCAPWriter {
     let tsNsec: number;
     let length: number;
     if (packet instanceof Packet) {
+      if (packet.linktype !== this.linktype) {
+        throw new PcapError(
+          'EINVAL',
+          `${this.path}: packet link type ${packet.linktype} differs from the file's ${this.linktype}`,
+        );
+      }
       data = packet.data;
       tsSec = info?.tsSec ?? packet.tsSec;
       tsNsec = info?.tsNsec ?? packet.tsNsec;
@@ -114,6 +117,9 @@ export class PCAPWriter {
     } else if (packet instanceof Uint8Array) {
       data = packet;
       length = info?.length ?? data.length;
+      if (info?.tsNsec !== undefined && info.tsSec === undefined) {
+        throw new PcapError('EINVAL', 'tsNsec needs tsSec');
+      }
       if (info?.tsSec !== undefined) {
         tsSec = info.tsSec;
         tsNsec = info.tsNsec ?? 0;
@@ -135,6 +141,7 @@ export class PCAPWriter {
     // A Packet's own header is written as it is (even odd values from damaged files, so a
     // copy stays faithful); values the caller supplies are checked.
     if (info !== undefined || !(packet instanceof Packet)) checkHeader(tsSec, tsNsec, length, data.length);
+    else if (!(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
     const caplen = Math.min(data.length, this.snaplen);
     if (caplen > this.stage.length - this.stageUsed || this.stageCount === STAGE_PACKETS) {
       this.flushStage();
@@ -203,12 +210,43 @@ export class PCAPWriter {
   }
 }
 
+// pcap records hold seconds in 32 bits: 2106-02-07 is the last representable second.
+const MAX_PCAP_SECONDS = 0xffffffff;
+
+function secondsError(tsSec: number): PcapError {
+  return new PcapError('EINVAL', `timestamp ${tsSec} s does not fit a pcap record (0 .. ${MAX_PCAP_SECONDS})`);
+}
+
 function checkHeader(tsSec: number, tsNsec: number, length: number, caplen: number): void {
-  if (!(Number.isInteger(tsSec) && tsSec >= 0 && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
+  if (!(Number.isInteger(tsSec) && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
     throw new PcapError('EINVAL', `invalid timestamp ${tsSec}.${tsNsec}`);
   }
+  if (!(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
   if (!Number.isInteger(length) || length < caplen || length > 0xffffffff) {
     throw new PcapError('EINVAL', `invalid wire length ${length} for ${caplen} captured bytes`);
+  }
+}
+
+// Link type (as libpcap's DLT value), snaplen and precision of an existing capture to append
+// to; undefined when there is nothing to append to yet (missing or empty file).
+function existingHeader(path: string): SniffResult | undefined {
+  if (path === '-') return undefined;
+  let size: number;
+  try {
+    size = fs.statSync(path).size;
+  } catch {
+    return undefined;
+  }
+  if (size === 0) return undefined;
+  const sniff = sniffFile(path);
+  if (sniff.format === 'pcapng') throw new PcapError('EFORMAT', `${path}: cannot append to a pcapng file`);
+  // The file header holds a LINKTYPE_ value; libpcap reports (and wants) the DLT_ value.
+  const h = new native.OfflineHandle(path, sniff.precision ?? 'micro');
+  try {
+    const info = h.info();
+    return { ...sniff, linktype: info.linktype, snaplen: info.snaplen };
+  } finally {
+    h.close();
   }
 }
 

@@ -25,6 +25,17 @@ bool CompiledFilter::Compile(int linktype, int snaplen, const std::string& expr,
   return true;
 }
 
+bool CompiledFilter::CompileWith(pcap_t* p, const std::string& expr, bpf_u_int32 netmask,
+                                 std::string* error) {
+  Reset();
+  if (pcap_compile(p, &prog_, expr.c_str(), 1, netmask) != 0) {
+    *error = pcap_geterr(p);
+    return false;
+  }
+  compiled_ = true;
+  return true;
+}
+
 void CompiledFilter::Reset() {
   if (compiled_) pcap_freecode(&prog_);
   prog_ = bpf_program{};

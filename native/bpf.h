@@ -21,6 +21,10 @@ class CompiledFilter {
   // Returns false and fills `error` with libpcap's message when the expression is invalid.
   bool Compile(int linktype, int snaplen, const std::string& expr, bpf_u_int32 netmask,
                std::string* error);
+  // Compiles against a real handle. For savefiles this matters: libpcap generates different
+  // code for a file than for a live capture (e.g. DLT_NULL 'ip6' checks every BSD AF_INET6
+  // value in a file, only the local one live). The caller must own `p` on this thread.
+  bool CompileWith(pcap_t* p, const std::string& expr, bpf_u_int32 netmask, std::string* error);
   void Reset();
   void Swap(CompiledFilter& other) {
     std::swap(prog_, other.prog_);

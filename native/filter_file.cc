@@ -44,7 +44,7 @@ FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJo
   snaplen_ = pcap_snapshot(in_);
   if (expr.find_first_not_of(" \t\r\n") != std::string::npos) {
     std::string error;
-    if (!filter_.Compile(linktype_, snaplen_, expr, PCAP_NETMASK_UNKNOWN, &error)) {
+    if (!filter_.CompileWith(in_, expr, PCAP_NETMASK_UNKNOWN, &error)) {
       Release();
       ThrowPcapError(env, "EFILTER", error);
       return;

@@ -43,10 +43,10 @@ OfflineHandle::OfflineHandle(const Napi::CallbackInfo& info)
   int openPrecision = precision_;
   if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1) {
     openPrecision = PCAP_TSTAMP_PRECISION_MICRO;
-    nsecFactor_ = 1000;
   } else if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1) {
     openPrecision = PCAP_TSTAMP_PRECISION_NANO;
   }
+  nsecFactor_ = openPrecision == PCAP_TSTAMP_PRECISION_MICRO ? 1000 : 1;
   SavefileOpen r = OpenSavefile(path_, openPrecision);
   if (r.pcap == nullptr) {
     ThrowPcapError(env, r.code, r.message);
@@ -57,6 +57,10 @@ OfflineHandle::OfflineHandle(const Napi::CallbackInfo& info)
   magic_ = r.magic;
   linktype_ = pcap_datalink(pcap_);
   snaplen_ = pcap_snapshot(pcap_);
+  if (path_ != "-") {
+    SavefileOpen c = OpenSavefile(path_, openPrecision);
+    compilePcap_ = c.pcap;  // null if the file vanished meanwhile: pcap_ is used then
+  }
   if (PcapRecordReader::Eligible(magic_, pcap_)) {
     direct_ = true;
     records_.Init(pcap_file(pcap_), magic_ == 0xa1b23c4d,
@@ -70,6 +74,10 @@ void OfflineHandle::CloseNow() {
   if (pcap_ != nullptr) {
     pcap_close(pcap_);
     pcap_ = nullptr;
+  }
+  if (compilePcap_ != nullptr) {
+    pcap_close(compilePcap_);
+    compilePcap_ = nullptr;
   }
   pendingValid_ = false;
   std::lock_guard<std::mutex> lock(filterMutex_);
@@ -116,7 +124,11 @@ Napi::Value OfflineHandle::SetFilter(const Napi::CallbackInfo& info) {
   // Compile outside the lock (it touches no shared state), then swap it in.
   CompiledFilter fresh;
   std::string error;
-  if (!fresh.Compile(linktype_, snaplen_, expr, PCAP_NETMASK_UNKNOWN, &error)) {
+  pcap_t* with = compilePcap_ != nullptr ? compilePcap_ : (busy_ ? nullptr : pcap_);
+  bool ok = with != nullptr
+                ? fresh.CompileWith(with, expr, PCAP_NETMASK_UNKNOWN, &error)
+                : fresh.Compile(linktype_, snaplen_, expr, PCAP_NETMASK_UNKNOWN, &error);
+  if (!ok) {
     ThrowPcapError(env, "EFILTER", error);
     return env.Undefined();
   }
@@ -224,7 +236,7 @@ class ReadBatchWorker : public Napi::AsyncWorker {
         if (offset_ >= 0) msg += " (at byte " + FormatCount(static_cast<double>(offset_)) + ")";
         msg += ": " + errorMessage_;
       }
-      Napi::Error err = MakePcapError(env, code, msg);
+      Napi::Error err = MakePcapError(env, code, h->path_ + ": " + msg);
       err.Set("packetsRead", Napi::Number::New(env, h->packetsRead_));
       if (offset_ >= 0) err.Set("offset", Napi::Number::New(env, static_cast<double>(offset_)));
       result.Set("error", err.Value());

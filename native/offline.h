@@ -29,6 +29,9 @@ class OfflineHandle : public Napi::ObjectWrap<OfflineHandle> {
   void CloseNow();
 
   pcap_t* pcap_ = nullptr;
+  // A second handle on the same file, used only to compile filters with the file's context
+  // while pcap_ may be busy on a pool thread (null for stdin: pcap_ itself is used then).
+  pcap_t* compilePcap_ = nullptr;
   std::string path_;
   int linktype_ = 0;
   int snaplen_ = 0;

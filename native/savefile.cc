@@ -53,8 +53,9 @@ SavefileOpen OpenSavefile(const std::string& path, int precision) {
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, precision, errbuf);
   if (p == nullptr) {
     fclose(f);  // pcap_fopen_offline leaves the stream open when it fails
-    r.message = errbuf[0] ? errbuf : "cannot read the file header";
-    r.code = CodeForSavefileMessage(r.message);
+    std::string detail = errbuf[0] ? errbuf : "cannot read the file header";
+    r.code = CodeForSavefileMessage(detail);
+    r.message = path + ": " + detail;
     if (r.fileSize == 0) {
       r.code = "ETRUNCATED";
       r.message = path + ": empty file (no savefile header)";
