@@ -12,7 +12,8 @@
         "native/bpf.cc",
         "native/devices.cc",
         "native/dumper.cc",
-        "native/filter_file.cc"
+        "native/filter_file.cc",
+        "native/live.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

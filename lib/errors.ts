@@ -14,6 +14,7 @@ export type PcapErrorCode =
   | 'ENODEV' // no such capture device
   | 'ENOTSUP' // the platform or device cannot do what was asked
   | 'ENETDOWN' // the interface is down or went away
+  | 'EMSGSIZE' // a frame larger than the interface MTU
   | 'ENOSPC' // disk full / quota exceeded while writing
   | 'EIO' // another I/O error
   | 'EPCAP'; // another libpcap error

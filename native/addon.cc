@@ -12,6 +12,7 @@
 #include "dumper.h"
 #include "errors.h"
 #include "filter_file.h"
+#include "live.h"
 #include "offline.h"
 
 namespace pcapkit {
@@ -82,6 +83,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dumper", dumper);
   exports.Set("BpfProgram", bpf);
   exports.Set("FilterJob", job);
+  exports.Set("LiveHandle", LiveHandle::Init(env));
   exports.Set("listDevices", Napi::Function::New(env, ListDevices));
   exports.Set("allocBlock", Napi::Function::New(env, AllocBlock));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));

@@ -54,6 +54,12 @@ void ReleaseBlock(Napi::Env, void* data, BlockHint* hint) {
 
 }  // namespace
 
+Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& pool, void* block,
+                            size_t size) {
+  auto* hint = new BlockHint{pool, size};
+  return Napi::ArrayBuffer::New(env, block, size, ReleaseBlock, hint);
+}
+
 Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
@@ -72,8 +78,7 @@ Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
     ThrowPcapError(env, "EIO", "out of memory allocating a packet batch");
     return env.Undefined();
   }
-  auto* hint = new BlockHint{addon->arenas, size};
-  return Napi::ArrayBuffer::New(env, data, size, ReleaseBlock, hint);
+  return WrapBlock(env, addon->arenas, data, size);
 }
 
 }  // namespace pcapkit

@@ -29,6 +29,10 @@ class ArenaPool {
   std::vector<void*> free_;
 };
 
+// Hands a block from `pool` to JS; it returns to the pool when V8 collects the buffer.
+Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& pool, void* block,
+                            size_t size);
+
 // allocBlock(bytes) -> ArrayBuffer backed by pooled memory.
 Napi::Value AllocBlock(const Napi::CallbackInfo& info);
 

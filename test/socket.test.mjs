@@ -1,0 +1,142 @@
+// Live capture on loopback. Needs root (or cap_net_raw); skips with the reason otherwise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PCAPSocket, PcapError } from '../dist/esm/index.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const canCapture = (() => {
+  try {
+    new PCAPSocket('lo').close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const needRoot = canCapture ? false : 'capturing needs root or cap_net_raw (run as root, as CI does)';
+
+function udpPort() {
+  return 40000 + Math.floor(Math.random() * 20000);
+}
+
+async function take(sock, n, ms) {
+  const out = [];
+  const timer = setTimeout(() => sock.close(), ms);
+  for await (const p of sock) {
+    out.push(p);
+    if (out.length === n) break;
+  }
+  clearTimeout(timer);
+  return out;
+}
+
+test('a UDP exchange on 127.0.0.1 is captured with exact payloads, ports and ordered timestamps', { skip: needRoot }, async () => {
+  const port = udpPort();
+  const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout: 50 });
+  assert.equal(sock.linktypeName, 'EN10MB');
+  const tx = dgram.createSocket('udp4');
+  await new Promise((r) => tx.bind(0, '127.0.0.1', r));
+  const before = Date.now() / 1000;
+  const payloads = Array.from({ length: 5 }, (_, i) => `pcapkit packet ${i} ${'x'.repeat(i * 10)}`);
+  const sending = (async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    for (const p of payloads) {
+      await new Promise((r) => tx.send(p, port, '127.0.0.1', r));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const got = await take(sock, 5, 5000);
+  await sending;
+  const srcPort = tx.address().port;
+  tx.close();
+  assert.equal(got.length, 5);
+  let last = 0;
+  got.forEach((p, i) => {
+    const ihl = (p.data[14] & 0x0f) * 4;
+    const udp = 14 + ihl;
+    assert.equal(p.data.readUInt16BE(12), 0x0800);
+    assert.equal(p.data.readUInt16BE(udp + 2), port, 'destination port');
+    assert.equal(p.data.readUInt16BE(udp), srcPort, 'source port');
+    assert.equal(p.data.subarray(udp + 8).toString(), payloads[i]);
+    assert.ok(p.timestamp >= last, 'timestamps in order');
+    assert.ok(p.timestamp >= before - 1 && p.timestamp <= Date.now() / 1000 + 1, 'timestamp is now');
+    assert.ok(Number.isInteger(p.tsNsec) && p.tsNsec < 1e9);
+    last = p.timestamp;
+  });
+  assert.equal(sock.closed, true);
+});
+
+test('a single packet on a quiet link arrives within the timeout', { skip: needRoot }, async () => {
+  const port = udpPort();
+  const timeout = 200;
+  const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout });
+  const tx = dgram.createSocket('udp4');
+  let sentAt = 0;
+  setTimeout(() => {
+    sentAt = performance.now();
+    tx.send('quiet', port, '127.0.0.1');
+  }, 300);
+  const [p] = await take(sock, 1, 5000);
+  const latency = performance.now() - sentAt;
+  tx.close();
+  assert.ok(p, 'the packet arrived');
+  assert.ok(latency < timeout + 300, `delivered after ${latency.toFixed(0)} ms`);
+});
+
+test('stats() counts what the kernel delivered; setFilter works while running', { skip: needRoot }, async () => {
+  const port = udpPort();
+  const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout: 50 });
+  assert.throws(() => sock.setFilter('udp port'), (e) => e.code === 'EFILTER');
+  const tx = dgram.createSocket('udp4');
+  const iv = setInterval(() => tx.send('a', port, '127.0.0.1'), 10);
+  const got = await take(sock, 3, 5000).finally(() => clearInterval(iv));
+  tx.close();
+  assert.equal(got.length, 3);
+  assert.equal(sock.closed, true);
+  assert.throws(() => sock.stats(), (e) => e.code === 'ECLOSED');
+  const live = new PCAPSocket('lo', { timeout: 50 });
+  const s = live.stats();
+  assert.ok(s.received >= 0 && s.dropped >= 0 && s.ifDropped >= 0);
+  await live.close();
+});
+
+test('unknown devices and impossible sends fail with typed errors', { skip: needRoot }, async () => {
+  assert.throws(() => new PCAPSocket('nosuchdev0'), (e) => e instanceof PcapError && e.code === 'ENODEV');
+  const any = new PCAPSocket('any', { timeout: 50 });
+  assert.throws(() => any.send(Buffer.alloc(60)), (e) => e instanceof PcapError && e.code === 'ENOTSUP');
+  await any.close();
+  const lo = new PCAPSocket('lo', { timeout: 50 });
+  assert.throws(() => lo.send(Buffer.alloc(70000)), (e) => e instanceof PcapError && e.code === 'EMSGSIZE');
+  await lo.close();
+});
+
+test('close() from another task ends the loop and lets the process exit', { skip: needRoot }, () => {
+  const script = `
+    const { PCAPSocket } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))});
+    const s = new PCAPSocket('lo', { filter: 'udp port 9', timeout: 1000 });
+    setTimeout(() => s.close(), 100);
+    (async () => { for await (const p of s) {} console.log('loop ended'); })();`;
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /loop ended/);
+  assert.ok(Date.now() - t0 < 5000, 'exited promptly');
+});
+
+test('unprivileged capture fails with EPERM and says how to grant it', { skip: needRoot }, (t) => {
+  let setpriv;
+  try {
+    setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
+  } catch {
+    return t.skip('setpriv (util-linux) is not installed');
+  }
+  const script = `
+    const { PCAPSocket } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))});
+    try { new PCAPSocket('lo'); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); }`;
+  const r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  assert.match(r.stdout, /^EPERM /, r.stderr);
+  assert.match(r.stdout, /setcap cap_net_raw,cap_net_admin\+eip/);
+});
