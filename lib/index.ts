@@ -6,6 +6,7 @@ export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
 export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress } from './filter-file';
 export { BpfFilter } from './bpf';
 export { PCAPSocket, type SocketOptions, type CaptureStats } from './socket';
+export { capture, defaultCaptureName, type CaptureOptions, type CaptureResult } from './capture';
 export { listDevices, DEFAULT_DEVICE, type Device, type DeviceAddress, type ConnectionStatus } from './devices';
 export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './linktype';
 export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';

@@ -160,12 +160,23 @@ export class PCAPWriter {
     this.written++;
   }
 
-  /** Writes a whole batch from a reader or capture without copying it in JS. */
-  writeBatch(batch: PacketBatch): void {
+  /**
+   * Writes a batch from a reader or capture (its first `count` packets, default all) without
+   * copying it in JS. The batch's link type must be the file's.
+   */
+  writeBatch(batch: PacketBatch, count = batch.count): void {
     if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    if (!(Number.isInteger(count) && count >= 0 && count <= batch.count)) {
+      throw new PcapError('EINVAL', `writeBatch: count ${count} outside 0..${batch.count}`);
+    }
+    for (let i = 0; i < count; i++) {
+      if (batch.linktype(i) !== this.linktype) {
+        throw new PcapError('EINVAL', `${this.path}: packet link type ${batch.linktype(i)} differs from the file's ${this.linktype}`);
+      }
+    }
     this.flushStage();
-    if (batch.count > 0) this.dumper.write(batch.arena, batch.headers, batch.count);
-    this.written += batch.count;
+    if (count > 0) this.dumper.write(batch.arena, batch.headers, count);
+    this.written += count;
   }
 
   /** Pushes staged packets to the file and flushes libpcap's buffer to the kernel. */
