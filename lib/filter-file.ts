@@ -24,9 +24,11 @@ export type { FilterProgress };
 
 /**
  * Copies the packets of `input` that match `expression` to `output` (a pcap file, 0600).
- * An empty expression copies every packet. Setup errors (missing input, bad filter,
- * unwritable output) reject at once; a damaged input rejects with ETRUNCATED/EFORMAT after
- * every whole packet before the damage has been written.
+ * An empty expression copies every packet; `input` may be '-' (standard input) and `output`
+ * '-' (standard output). Setup errors (missing input, bad filter, unwritable output) reject
+ * at once; a damaged input rejects with ETRUNCATED/EFORMAT after every whole packet before
+ * the damage has been written, and the error's `result` holds the counts. Byte counts are -1
+ * where they cannot be known (a pipe).
  */
 export async function filterFile(
   input: string,
@@ -47,8 +49,13 @@ export async function filterFile(
     ? setInterval(() => onProgress(job.progress()), options.progressInterval ?? 200)
     : undefined;
   try {
-    const r = await job.start();
-    if (onProgress) onProgress(job.progress());
+    let r;
+    try {
+      r = await job.start();
+    } finally {
+      // The last word on progress, also when the input turned out damaged.
+      if (onProgress) onProgress(job.progress());
+    }
     if (r.cancelled) signal?.throwIfAborted();
     return {
       packetsRead: r.packetsRead,
