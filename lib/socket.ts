@@ -54,7 +54,8 @@ const PRIVILEGE_HINT =
   'sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))';
 
 function ipv4(n: number | undefined): string | null {
-  if (n === undefined) return null;
+  // pcap_lookupnet answers 0.0.0.0 for devices without an IPv4 network (e.g. 'any').
+  if (n === undefined || n === 0) return null;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 

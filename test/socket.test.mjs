@@ -86,6 +86,34 @@ test('a single packet on a quiet link arrives within the timeout', { skip: needR
   assert.ok(latency < timeout + 300, `delivered after ${latency.toFixed(0)} ms`);
 });
 
+test('immediate mode delivers a packet at once, well before the timeout', { skip: needRoot }, async () => {
+  const port = udpPort();
+  const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout: 2000, immediate: true });
+  const tx = dgram.createSocket('udp4');
+  let sentAt = 0;
+  setTimeout(() => {
+    sentAt = performance.now();
+    tx.send('now', port, '127.0.0.1');
+  }, 200);
+  const [p] = await take(sock, 1, 5000);
+  const latency = performance.now() - sentAt;
+  tx.close();
+  assert.ok(p, 'the packet arrived');
+  assert.ok(latency < 500, `delivered after ${latency.toFixed(0)} ms with a 2000 ms timeout`);
+});
+
+test('device properties: loopback network and netmask, activation warnings as an array', { skip: needRoot }, async () => {
+  const sock = new PCAPSocket('lo', { timeout: 50 });
+  assert.equal(sock.network, '127.0.0.0');
+  assert.equal(sock.netmask, '255.0.0.0');
+  assert.ok(Array.isArray(sock.warnings));
+  await sock.close();
+  const any = new PCAPSocket('any', { timeout: 50 });
+  assert.equal(any.linktypeName, 'LINUX_SLL');
+  assert.equal(any.network, null);
+  await any.close();
+});
+
 test('stats() counts what the kernel delivered; setFilter works while running', { skip: needRoot }, async () => {
   const port = udpPort();
   const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout: 50 });
