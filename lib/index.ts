@@ -12,6 +12,7 @@ export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './
 export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';
 export { checkFile, repairFile, type CheckReport, type RepairResult } from './check';
 export type { PcapngInterface } from './pcapng';
+export * from './decode/index';
 
 import { native } from './binding';
 /** The libpcap version string, e.g. `libpcap version 1.10.3 (with TPACKET_V3)`. */

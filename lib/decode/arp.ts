@@ -1,0 +1,46 @@
+// ARP and RARP (any hardware/protocol address sizes; Ethernet/IPv4 addresses as text).
+import { BaseLayer, ipv4String, macString } from './base';
+import { LayerType } from './types';
+
+export class ARP extends BaseLayer {
+  readonly type = LayerType.ARP;
+  hardwareType = 0;
+  protocolType = 0;
+  hwSize = 0;
+  protoSize = 0;
+  opcode = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 8) return this.cut();
+    this.hardwareType = data.readUInt16BE(offset);
+    this.protocolType = data.readUInt16BE(offset + 2);
+    this.hwSize = data[offset + 4];
+    this.protoSize = data[offset + 5];
+    this.opcode = data.readUInt16BE(offset + 6);
+    const hlen = 8 + 2 * this.hwSize + 2 * this.protoSize;
+    if (end - offset < hlen) return this.cut();
+    this.headerLength = hlen;
+    this.payloadLength = 0; // what follows is Ethernet padding
+    return LayerType.None;
+  }
+
+  private addr(at: number, size: number, kind: 'hw' | 'proto'): string {
+    const p = this.offset + 8 + at;
+    if (kind === 'hw' && size === 6) return macString(this.data, p);
+    if (kind === 'proto' && size === 4) return ipv4String(this.data, p);
+    return this.data.subarray(p, p + size).toString('hex');
+  }
+  get senderHw(): string {
+    return this.addr(0, this.hwSize, 'hw');
+  }
+  get senderProto(): string {
+    return this.addr(this.hwSize, this.protoSize, 'proto');
+  }
+  get targetHw(): string {
+    return this.addr(this.hwSize + this.protoSize, this.hwSize, 'hw');
+  }
+  get targetProto(): string {
+    return this.addr(2 * this.hwSize + this.protoSize, this.protoSize, 'proto');
+  }
+}

@@ -1,0 +1,42 @@
+// IEEE 802.1Q VLAN tags and 802.1ad (QinQ) service tags: 4 bytes each, any depth.
+import { BaseLayer } from './base';
+import { LayerType } from './types';
+import { nextForEtherType } from './ethertype';
+
+export class Dot1Q extends BaseLayer {
+  readonly type = LayerType.Dot1Q;
+  /** The TPID that introduced this tag (0x8100, 0x88a8, 0x9100). */
+  tpid = 0;
+  /** EtherType of what follows the tag. */
+  etherType = 0;
+
+  /** `tpid` is the EtherType field that preceded this tag. */
+  decodeTag(data: Buffer, offset: number, end: number, tpid: number): LayerType {
+    this.tpid = tpid;
+    return this.decode(data, offset, end);
+  }
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 4) return this.cut();
+    this.etherType = data.readUInt16BE(offset + 2);
+    this.headerLength = 4;
+    this.payloadLength = end - offset - 4;
+    return nextForEtherType(this.etherType);
+  }
+
+  get tci(): number {
+    return this.data.readUInt16BE(this.offset);
+  }
+  /** Priority code point (0-7). */
+  get priority(): number {
+    return this.tci >>> 13;
+  }
+  /** Drop eligible indicator. */
+  get dropEligible(): boolean {
+    return (this.tci & 0x1000) !== 0;
+  }
+  get vlanId(): number {
+    return this.tci & 0x0fff;
+  }
+}

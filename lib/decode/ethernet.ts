@@ -1,0 +1,26 @@
+// Ethernet II (and 802.3 length frames, whose payload is left undecoded).
+import { BaseLayer, macString } from './base';
+import { LayerType } from './types';
+import { nextForEtherType } from './ethertype';
+
+export class Ethernet extends BaseLayer {
+  readonly type = LayerType.Ethernet;
+  /** EtherType, or the 802.3 length when < 0x0600. */
+  etherType = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 14) return this.cut();
+    this.etherType = data.readUInt16BE(offset + 12);
+    this.headerLength = 14;
+    this.payloadLength = end - offset - 14;
+    return nextForEtherType(this.etherType);
+  }
+
+  get dst(): string {
+    return macString(this.data, this.offset);
+  }
+  get src(): string {
+    return macString(this.data, this.offset + 6);
+  }
+}

@@ -1,0 +1,17 @@
+// Zero-copy decoders: one file per protocol, a reusable Decoder over them.
+export { Decoder, firstLayerFor, MAX_VLAN_TAGS, type DecodablePacket } from './decoder';
+export { LayerType, LAYER_NAMES, type DecodingLayer } from './types';
+export { BaseLayer, macString, ipv4String, ipv6String } from './base';
+export { Ethernet } from './ethernet';
+export { Dot1Q } from './dot1q';
+export { ARP } from './arp';
+export { IPv4 } from './ipv4';
+export { IPv6 } from './ipv6';
+export { TCP, TCP_FLAGS, type TcpOption } from './tcp';
+export { UDP } from './udp';
+export { ICMPv4, ICMPv6 } from './icmp';
+export { DNS, readDnsName, type DnsQuestion, type DnsRecord } from './dns';
+export { LinuxSLL, LinuxSLL2, Loopback } from './link';
+export { Payload } from './payload';
+export { ETHERTYPE, nextForEtherType } from './ethertype';
+export { IPPROTO, nextForIpProtocol } from './ipproto';

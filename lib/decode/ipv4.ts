@@ -1,0 +1,82 @@
+// IPv4: header with options; fragments decode their transport header only at offset 0.
+import { BaseLayer, ipv4String } from './base';
+import { LayerType } from './types';
+import { nextForIpProtocol } from './ipproto';
+
+export class IPv4 extends BaseLayer {
+  readonly type = LayerType.IPv4;
+  ihl = 0;
+  totalLength = 0;
+  protocol = 0;
+  flags = 0;
+  /** Fragment offset field (8-byte units, as on the wire). */
+  fragmentOffset = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 20) return this.cut();
+    const vihl = data[offset];
+    if (vihl >> 4 !== 4) return this.bad();
+    this.ihl = vihl & 0x0f;
+    const hlen = this.ihl * 4;
+    if (hlen < 20) return this.bad();
+    this.totalLength = data.readUInt16BE(offset + 2);
+    const ff = data.readUInt16BE(offset + 6);
+    this.flags = ff >>> 13;
+    this.fragmentOffset = ff & 0x1fff;
+    this.protocol = data[offset + 9];
+    if (end - offset < hlen) return this.cut();
+    this.headerLength = hlen;
+    // The payload ends where the IP datagram ends, unless the capture stops first. A total
+    // length of 0 is TSO/BIG TCP: the datagram runs to the end of the frame.
+    let datagramEnd = this.totalLength === 0 ? end : offset + this.totalLength;
+    if (this.totalLength !== 0 && this.totalLength < hlen) return this.bad();
+    if (datagramEnd > end) datagramEnd = end;
+    this.payloadLength = datagramEnd - offset - hlen;
+    if (this.fragmentOffset !== 0) return LayerType.Payload;
+    return nextForIpProtocol(this.protocol);
+  }
+
+  /** End of the datagram within the capture (excludes Ethernet padding). */
+  get datagramEnd(): number {
+    return this.offset + this.headerLength + this.payloadLength;
+  }
+  get version(): number {
+    return 4;
+  }
+  get tos(): number {
+    return this.data[this.offset + 1];
+  }
+  get id(): number {
+    return this.data.readUInt16BE(this.offset + 4);
+  }
+  get dontFragment(): boolean {
+    return (this.flags & 0b010) !== 0;
+  }
+  get moreFragments(): boolean {
+    return (this.flags & 0b001) !== 0;
+  }
+  get ttl(): number {
+    return this.data[this.offset + 8];
+  }
+  get checksum(): number {
+    return this.data.readUInt16BE(this.offset + 10);
+  }
+  get src(): string {
+    return ipv4String(this.data, this.offset + 12);
+  }
+  get dst(): string {
+    return ipv4String(this.data, this.offset + 16);
+  }
+  /** Source address as a 32-bit number (no string made). */
+  get srcInt(): number {
+    return this.data.readUInt32BE(this.offset + 12);
+  }
+  get dstInt(): number {
+    return this.data.readUInt32BE(this.offset + 16);
+  }
+  /** The options bytes (a view; empty when IHL is 5). */
+  get options(): Buffer {
+    return this.data.subarray(this.offset + 20, this.offset + this.headerLength);
+  }
+}

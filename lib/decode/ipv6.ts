@@ -1,0 +1,101 @@
+// IPv6 with its extension headers (hop-by-hop, routing, fragment, destination options, AH).
+// They are walked as part of this layer: `nextHeader` is the fixed header's field (what
+// tshark calls ipv6.nxt), `protocol` the upper-layer protocol found after the extensions.
+import { BaseLayer, ipv6String } from './base';
+import { LayerType } from './types';
+import { IPPROTO, nextForIpProtocol } from './ipproto';
+
+const MAX_EXTENSIONS = 16; // bounds the walk on hostile packets
+
+export class IPv6 extends BaseLayer {
+  readonly type = LayerType.IPv6;
+  payloadLengthField = 0;
+  nextHeader = 0;
+  /** Upper-layer protocol after the extension headers. */
+  protocol = 0;
+  /** Extension header types in order (reused array). */
+  readonly extensions: number[] = [];
+  /** Fragment header fields when present (offset in 8-byte units). */
+  hasFragment = false;
+  fragmentOffset = 0;
+  moreFragments = false;
+  fragmentId = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    this.extensions.length = 0;
+    this.hasFragment = false;
+    this.fragmentOffset = 0;
+    this.moreFragments = false;
+    this.fragmentId = 0;
+    if (end - offset < 40) return this.cut();
+    if (data[offset] >> 4 !== 6) return this.bad();
+    this.payloadLengthField = data.readUInt16BE(offset + 4);
+    this.nextHeader = data[offset + 6];
+    // Payload length 0 is a jumbogram (hop-by-hop option): the datagram runs to the frame end.
+    let datagramEnd = this.payloadLengthField === 0 ? end : offset + 40 + this.payloadLengthField;
+    if (datagramEnd > end) datagramEnd = end;
+    let p = offset + 40;
+    let nh = this.nextHeader;
+    for (let n = 0; n < MAX_EXTENSIONS; n++) {
+      if (nh === IPPROTO.HOPOPTS || nh === IPPROTO.ROUTING || nh === IPPROTO.DSTOPTS || nh === 51) {
+        if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
+        // AH (51) counts its length in 4-byte units minus 2; the others in 8-byte units minus 1.
+        const len = nh === 51 ? (data[p + 1] + 2) * 4 : (data[p + 1] + 1) * 8;
+        if (datagramEnd - p < len) return this.cutAt(p, nh, datagramEnd);
+        this.extensions.push(nh);
+        nh = data[p];
+        p += len;
+        continue;
+      }
+      if (nh === IPPROTO.FRAGMENT) {
+        if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
+        this.extensions.push(nh);
+        const fo = data.readUInt16BE(p + 2);
+        this.hasFragment = true;
+        this.fragmentOffset = fo >>> 3;
+        this.moreFragments = (fo & 1) !== 0;
+        this.fragmentId = data.readUInt32BE(p + 4);
+        nh = data[p];
+        p += 8;
+        continue;
+      }
+      break;
+    }
+    this.protocol = nh;
+    this.headerLength = p - offset;
+    this.payloadLength = datagramEnd - p;
+    if (this.hasFragment && this.fragmentOffset !== 0) return LayerType.Payload;
+    return nextForIpProtocol(nh);
+  }
+
+  // An extension header cut by the capture: keep what was decoded, stop here.
+  private cutAt(p: number, nh: number, datagramEnd: number): LayerType {
+    this.protocol = nh;
+    this.headerLength = p - this.offset;
+    this.payloadLength = datagramEnd - p;
+    return this.cut();
+  }
+
+  get version(): number {
+    return 6;
+  }
+  get trafficClass(): number {
+    return (this.data.readUInt16BE(this.offset) >> 4) & 0xff;
+  }
+  get flowLabel(): number {
+    return this.data.readUInt32BE(this.offset) & 0xfffff;
+  }
+  get hopLimit(): number {
+    return this.data[this.offset + 7];
+  }
+  get src(): string {
+    return ipv6String(this.data, this.offset + 8);
+  }
+  get dst(): string {
+    return ipv6String(this.data, this.offset + 24);
+  }
+  get datagramEnd(): number {
+    return this.offset + this.headerLength + this.payloadLength;
+  }
+}

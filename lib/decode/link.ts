@@ -1,0 +1,92 @@
+// Link layers other than Ethernet: Linux cooked v1/v2, BSD loopback (NULL, LOOP).
+import { BaseLayer, macString } from './base';
+import { LayerType } from './types';
+import { nextForEtherType } from './ethertype';
+
+/** LINUX_SLL (113): 16-byte header, protocol (EtherType) at 14. */
+export class LinuxSLL extends BaseLayer {
+  readonly type = LayerType.LinuxSLL;
+  packetType = 0;
+  protocol = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 16) return this.cut();
+    this.packetType = data.readUInt16BE(offset);
+    this.protocol = data.readUInt16BE(offset + 14);
+    this.headerLength = 16;
+    this.payloadLength = end - offset - 16;
+    return nextForEtherType(this.protocol);
+  }
+  get addressType(): number {
+    return this.data.readUInt16BE(this.offset + 2);
+  }
+  get addressLength(): number {
+    return this.data.readUInt16BE(this.offset + 4);
+  }
+  /** Link-layer source address (MAC when 6 bytes long). */
+  get src(): string {
+    const n = Math.min(this.addressLength, 8);
+    return n === 6 ? macString(this.data, this.offset + 6) : this.data.subarray(this.offset + 6, this.offset + 6 + n).toString('hex');
+  }
+}
+
+/** LINUX_SLL2 (276): 20-byte header, protocol first, interface index included. */
+export class LinuxSLL2 extends BaseLayer {
+  readonly type = LayerType.LinuxSLL2;
+  protocol = 0;
+  interfaceIndex = 0;
+  packetType = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 20) return this.cut();
+    this.protocol = data.readUInt16BE(offset);
+    this.interfaceIndex = data.readUInt32BE(offset + 4);
+    this.packetType = data[offset + 10];
+    this.headerLength = 20;
+    this.payloadLength = end - offset - 20;
+    return nextForEtherType(this.protocol);
+  }
+  get addressType(): number {
+    return this.data.readUInt16BE(this.offset + 8);
+  }
+  get addressLength(): number {
+    return this.data[this.offset + 11];
+  }
+  get src(): string {
+    const n = Math.min(this.addressLength, 8);
+    return n === 6 ? macString(this.data, this.offset + 12) : this.data.subarray(this.offset + 12, this.offset + 12 + n).toString('hex');
+  }
+}
+
+/** AF_INET6 values of the systems that write NULL/LOOP captures (Linux, OpenBSD, FreeBSD, macOS). */
+const AF_INET = 2;
+const AF_INET6 = new Set([10, 24, 28, 30]);
+
+/**
+ * NULL (0) and LOOP (108): a 4-byte address family, in the capturing host's byte order for
+ * NULL and in network order for LOOP. Both orders are tried, as tcpdump does.
+ */
+export class Loopback extends BaseLayer {
+  readonly type = LayerType.Loopback;
+  family = 0;
+
+  decodeFamily(data: Buffer, offset: number, end: number, networkOrder: boolean): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 4) return this.cut();
+    const be = data.readUInt32BE(offset);
+    const le = data.readUInt32LE(offset);
+    // A small value is the family; the other reading is a large number.
+    this.family = networkOrder ? be : le < 0x10000 ? le : be;
+    this.headerLength = 4;
+    this.payloadLength = end - offset - 4;
+    if (this.family === AF_INET) return LayerType.IPv4;
+    if (AF_INET6.has(this.family)) return LayerType.IPv6;
+    return LayerType.Payload;
+  }
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    return this.decodeFamily(data, offset, end, false);
+  }
+}

@@ -1,0 +1,137 @@
+// TCP: header, flags and options (MSS, window scale, SACK, timestamps).
+import { BaseLayer } from './base';
+import { LayerType } from './types';
+import { isDnsPort } from './ports';
+
+export const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
+
+export interface TcpOption {
+  kind: number;
+  /** The option's data (a view), without kind and length. */
+  data: Buffer;
+}
+
+export class TCP extends BaseLayer {
+  readonly type = LayerType.TCP;
+  srcPort = 0;
+  dstPort = 0;
+  dataOffset = 0;
+  /** Flags including NS (bit 8). */
+  flags = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 20) return this.cut();
+    this.srcPort = data.readUInt16BE(offset);
+    this.dstPort = data.readUInt16BE(offset + 2);
+    this.dataOffset = data[offset + 12] >> 4;
+    this.flags = ((data[offset + 12] & 1) << 8) | data[offset + 13];
+    const hlen = this.dataOffset * 4;
+    if (hlen < 20) return this.bad();
+    if (end - offset < hlen) return this.cut();
+    this.headerLength = hlen;
+    this.payloadLength = end - offset - hlen;
+    if (this.payloadLength > 0 && (isDnsPort(this.srcPort) || isDnsPort(this.dstPort))) return LayerType.DNS;
+    return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
+  }
+
+  get seq(): number {
+    return this.data.readUInt32BE(this.offset + 4);
+  }
+  get ack(): number {
+    return this.data.readUInt32BE(this.offset + 8);
+  }
+  get window(): number {
+    return this.data.readUInt16BE(this.offset + 14);
+  }
+  get checksum(): number {
+    return this.data.readUInt16BE(this.offset + 16);
+  }
+  get urgent(): number {
+    return this.data.readUInt16BE(this.offset + 18);
+  }
+  get syn(): boolean {
+    return (this.flags & TCP_FLAGS.SYN) !== 0;
+  }
+  get ackFlag(): boolean {
+    return (this.flags & TCP_FLAGS.ACK) !== 0;
+  }
+  get fin(): boolean {
+    return (this.flags & TCP_FLAGS.FIN) !== 0;
+  }
+  get rst(): boolean {
+    return (this.flags & TCP_FLAGS.RST) !== 0;
+  }
+  get psh(): boolean {
+    return (this.flags & TCP_FLAGS.PSH) !== 0;
+  }
+
+  /** Flags in scapy's letters, e.g. 'SA', 'PA', 'FA'. */
+  get flagString(): string {
+    const letters = 'FSRPAUECN';
+    let s = '';
+    for (let i = 0; i < 9; i++) if (this.flags & (1 << i)) s += letters[i];
+    return s;
+  }
+
+  /** Walks the options; calls fn(kind, dataOffset, dataLength) until it returns true. No allocation. */
+  private scanOptions(fn: (kind: number, at: number, len: number) => boolean): void {
+    const d = this.data;
+    let p = this.offset + 20;
+    const stop = this.offset + this.headerLength;
+    while (p < stop) {
+      const kind = d[p];
+      if (kind === 0) return; // end of options
+      if (kind === 1) {
+        p++; // NOP
+        continue;
+      }
+      if (p + 1 >= stop) return;
+      const len = d[p + 1];
+      if (len < 2 || p + len > stop) return; // malformed option: stop reading options
+      if (fn(kind, p + 2, len - 2)) return;
+      p += len;
+    }
+  }
+
+  /** Maximum segment size option, or undefined. */
+  get mss(): number | undefined {
+    let v: number | undefined;
+    this.scanOptions((k, at, len) => (k === 2 && len === 2 ? ((v = this.data.readUInt16BE(at)), true) : false));
+    return v;
+  }
+  /** Window scale shift count, or undefined. */
+  get windowScale(): number | undefined {
+    let v: number | undefined;
+    this.scanOptions((k, at, len) => (k === 3 && len === 1 ? ((v = this.data[at]), true) : false));
+    return v;
+  }
+  get sackPermitted(): boolean {
+    let v = false;
+    this.scanOptions((k) => (k === 4 ? (v = true) : false));
+    return v;
+  }
+  /** SACK blocks as [left, right] pairs. */
+  get sack(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    this.scanOptions((k, at, len) => {
+      if (k === 5) for (let i = 0; i + 8 <= len; i += 8) out.push([this.data.readUInt32BE(at + i), this.data.readUInt32BE(at + i + 4)]);
+      return false;
+    });
+    return out;
+  }
+  /** Timestamps option [TSval, TSecr], or undefined. */
+  get timestamps(): [number, number] | undefined {
+    let v: [number, number] | undefined;
+    this.scanOptions((k, at, len) =>
+      k === 8 && len === 8 ? ((v = [this.data.readUInt32BE(at), this.data.readUInt32BE(at + 4)]), true) : false,
+    );
+    return v;
+  }
+  /** Every option (allocates; for display). */
+  get options(): TcpOption[] {
+    const out: TcpOption[] = [];
+    this.scanOptions((kind, at, len) => (out.push({ kind, data: this.data.subarray(at, at + len) }), false));
+    return out;
+  }
+}

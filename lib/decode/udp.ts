@@ -1,0 +1,33 @@
+// UDP.
+import { BaseLayer } from './base';
+import { LayerType } from './types';
+import { isDnsPort } from './ports';
+
+export class UDP extends BaseLayer {
+  readonly type = LayerType.UDP;
+  srcPort = 0;
+  dstPort = 0;
+  /** The length field (header + data). */
+  length = 0;
+
+  decode(data: Buffer, offset: number, end: number): LayerType {
+    this.begin(data, offset);
+    if (end - offset < 8) return this.cut();
+    this.srcPort = data.readUInt16BE(offset);
+    this.dstPort = data.readUInt16BE(offset + 2);
+    this.length = data.readUInt16BE(offset + 4);
+    this.headerLength = 8;
+    // The datagram ends at its length field, unless the capture ends first (or the field
+    // is 0, as for jumbograms).
+    let stop = this.length >= 8 ? offset + this.length : end;
+    if (this.length !== 0 && this.length < 8) return this.bad();
+    if (stop > end) stop = end;
+    this.payloadLength = stop - offset - 8;
+    if (this.payloadLength > 0 && (isDnsPort(this.srcPort) || isDnsPort(this.dstPort))) return LayerType.DNS;
+    return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
+  }
+
+  get checksum(): number {
+    return this.data.readUInt16BE(this.offset + 6);
+  }
+}
