@@ -7,6 +7,8 @@ export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterP
 export { BpfFilter } from './bpf';
 export { PCAPSocket, type SocketOptions, type CaptureStats } from './socket';
 export { capture, defaultCaptureName, type CaptureOptions, type CaptureResult } from './capture';
+export { capturePackets, CapturedPackets, BUNDLE_README, type CapturePacketsOptions } from './capture-packets';
+export { startKeyLog, type KeyLog } from './keylog';
 export { listDevices, DEFAULT_DEVICE, type Device, type DeviceAddress, type ConnectionStatus } from './devices';
 export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './linktype';
 export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';
