@@ -1,0 +1,374 @@
+#!/usr/bin/env node
+// `npm run bench`: pcapkit against tcpdump and a plain C libpcap loop, side by side.
+//
+//   node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR]
+//
+// Every measurement is a fresh child process: tcpdump and the C loop are timed from outside
+// (runwrap: fork..wait4, peak RSS from wait4's rusage); pcapkit runs in `node task.mjs ...`,
+// which reports the operation's own wall time (node startup excluded) and its peak RSS
+// (process.resourceUsage().maxRSS). Each round runs every job once, in a rotated order that
+// alternates direction, so slow phases of a shared machine spread over all jobs. The report
+// gives medians over rounds and the ratios of the acceptance targets, and results go to
+// bench-data/results.json. The machine is shared and noisy: read ratios, not absolute times.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ensureCapture, DATA_DIR, DEFAULT_PACKETS, GENERATOR_VERSION } from './generate.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FILTERS = ['arp', 'tcp port 443', ''];
+const TARGETS = { filter: 1.05, iter: 1.5, batches: 1.2, rssMB: 150 };
+
+function parseArgs(argv) {
+  const o = { packets: DEFAULT_PACKETS, rounds: 5, outDir: path.join(DATA_DIR, 'out') };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, inline] = argv[i].split(/=(.*)/s);
+    const val = () => (inline !== undefined ? inline : argv[++i]);
+    if (k === '--packets') o.packets = Number(val());
+    else if (k === '--rounds') o.rounds = Number(val());
+    else if (k === '--out-dir') o.outDir = path.resolve(val());
+    else if (k === '--help' || k === '-h') {
+      console.log('usage: node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  if (!Number.isInteger(o.packets) || o.packets <= 0) throw new Error('--packets must be a positive integer');
+  if (!Number.isInteger(o.rounds) || o.rounds <= 0) throw new Error('--rounds must be a positive integer');
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (...a) => console.error(...a);
+
+// ---- tools ----------------------------------------------------------------------------
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function compile(src, out, libs = []) {
+  const r = spawnSync('cc', ['-O2', '-o', out, path.join(here, src), ...libs], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    log(`warning: cc ${src} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+    return null;
+  }
+  return out;
+}
+
+fs.mkdirSync(DATA_DIR, { recursive: true });
+const tcpdump = which('tcpdump');
+const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const cloop = compile('cloop.c', path.join(DATA_DIR, 'cloop'), ['-lpcap']);
+const runwrap = compile('runwrap.c', path.join(DATA_DIR, 'runwrap'));
+if (!tcpdump) log('warning: tcpdump not found; its rows are skipped');
+if (!runwrap) log(`warning: no runwrap; external processes timed by spawnSync, RSS ${gnuTime ? 'by GNU time' : 'unknown'}`);
+
+// Runs argv; returns { ms, maxrssKB, userMs, sysMs, stdout } measured from outside.
+function runExternal(argv) {
+  const resFile = path.join(DATA_DIR, `.runwrap-${process.pid}.json`);
+  let full = argv;
+  if (runwrap) full = [runwrap, resFile, ...argv];
+  else if (gnuTime) full = [gnuTime, '-f', '%M %U %S', '-o', resFile, ...argv];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const spawnMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}: ${r.stderr.trim()}`);
+  let res = { ms: spawnMs, maxrssKB: null, userMs: null, sysMs: null };
+  if (runwrap) res = JSON.parse(fs.readFileSync(resFile, 'utf8'));
+  else if (gnuTime) {
+    const [m, u, s] = fs.readFileSync(resFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    res = { ms: spawnMs, maxrssKB: m, userMs: u * 1000, sysMs: s * 1000 };
+  }
+  fs.rmSync(resFile, { force: true });
+  return { ...res, stdout: r.stdout };
+}
+
+function runTask(args) {
+  const r = runExternal([process.execPath, path.join(here, 'task.mjs'), ...args]);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  return {
+    ms: out.ms,
+    maxrssKB: out.maxRSSKB,
+    userMs: out.userMs,
+    sysMs: out.sysMs,
+    outerMs: r.ms,
+    outerMaxrssKB: r.maxrssKB,
+    packets: out.packets,
+    bytes: out.bytes,
+    packetsWritten: out.packetsWritten,
+  };
+}
+
+function sameFiles(a, b) {
+  const sa = fs.statSync(a).size;
+  const sb = fs.statSync(b).size;
+  if (sa !== sb) return { identical: false, detail: `sizes differ: ${sa} vs ${sb}` };
+  if (which('cmp')) {
+    const r = spawnSync('cmp', [a, b], { encoding: 'utf8' });
+    return { identical: r.status === 0, detail: r.status === 0 ? `${sa} bytes` : (r.stdout || r.stderr).trim() };
+  }
+  const fa = fs.openSync(a, 'r');
+  const fb = fs.openSync(b, 'r');
+  const ba = Buffer.allocUnsafe(1 << 20);
+  const bb = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (let pos = 0; ; pos += ba.length) {
+      const na = fs.readSync(fa, ba, 0, ba.length, pos);
+      const nb = fs.readSync(fb, bb, 0, bb.length, pos);
+      if (na !== nb || !ba.subarray(0, na).equals(bb.subarray(0, nb))) {
+        return { identical: false, detail: `differ within bytes ${pos}..${pos + ba.length}` };
+      }
+      if (na === 0) return { identical: true, detail: `${sa} bytes` };
+    }
+  } finally {
+    fs.closeSync(fa);
+    fs.closeSync(fb);
+  }
+}
+
+function warmCache(file) {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 << 20);
+  let total = 0;
+  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) total += n;
+  fs.closeSync(fd);
+  return total;
+}
+
+// ---- setup ----------------------------------------------------------------------------
+const cap = await ensureCapture(opts.packets, { log });
+const IN = cap.pcap;
+log(`capture: ${IN} (${cap.packets} packets, ${(cap.bytes / 1e6).toFixed(0)} MB${cap.reused ? ', reused' : ''})`);
+fs.mkdirSync(opts.outDir, { recursive: true });
+fs.chmodSync(opts.outDir, 0o777); // tcpdump drops privileges (to user tcpdump) before opening -w
+const outFile = (id) => path.join(opts.outDir, `${id.replace(/[^a-z0-9]+/gi, '_')}.pcap`);
+let t = process.hrtime.bigint();
+warmCache(IN);
+log(`page cache warmed (${(Number(process.hrtime.bigint() - t) / 1e6).toFixed(0)} ms)`);
+
+const jobs = [];
+const label = (f) => (f === '' ? "''" : `'${f}'`);
+for (const f of FILTERS) {
+  if (tcpdump) {
+    jobs.push({
+      id: `tcpdump ${label(f)}`,
+      group: `filter ${label(f)}`,
+      role: 'baseline',
+      run: () => runExternal([tcpdump, '-r', IN, '-w', outFile(`tcpdump ${f}`), ...(f ? [f] : [])]),
+      out: outFile(`tcpdump ${f}`),
+    });
+  }
+  jobs.push({
+    id: `filterFile ${label(f)}`,
+    group: `filter ${label(f)}`,
+    role: 'pcapkit',
+    run: () => runTask(['filter', IN, outFile(`filterFile ${f}`), f]),
+    out: outFile(`filterFile ${f}`),
+  });
+}
+if (cloop) {
+  jobs.push({
+    id: 'C pcap_loop',
+    group: 'read',
+    role: 'baseline',
+    run: () => {
+      const r = runExternal([cloop, IN]);
+      const o = JSON.parse(r.stdout);
+      return { ...r, packets: o.packets, bytes: o.bytes, innerMs: o.ms };
+    },
+  });
+}
+jobs.push({ id: 'for await (pkt)', group: 'read', role: 'pcapkit', run: () => runTask(['iter', IN]) });
+jobs.push({ id: 'batches()', group: 'read', role: 'pcapkit', run: () => runTask(['batches', IN]) });
+
+const hasSync = which('sync') !== null;
+const loadStart = os.loadavg();
+const runs = new Map(jobs.map((j) => [j.id, []]));
+const identical = {};
+const baselineNode = runTask(['noop']);
+log(`node + pcapkit loaded, doing nothing: peak RSS ${(baselineNode.maxrssKB / 1024).toFixed(1)} MiB`);
+
+// ---- rounds ---------------------------------------------------------------------------
+for (let round = 0; round < opts.rounds; round++) {
+  const rot = round % jobs.length;
+  let order = [...jobs.slice(rot), ...jobs.slice(0, rot)];
+  if (round % 2 === 1) order = order.reverse();
+  const parts = [];
+  for (const job of order) {
+    if (job.out) fs.rmSync(job.out, { force: true });
+    // Start every job with no writeback pending from the one before (outputs are GBs).
+    if (hasSync) spawnSync('sync');
+    const r = job.run();
+    runs.get(job.id).push(r);
+    parts.push(`${job.id} ${r.ms.toFixed(0)}ms`);
+    // First round: compare filterFile's output with tcpdump's once both exist.
+    if (job.out && round === 0) {
+      const pair = jobs.filter((j) => j.group === job.group && j.out);
+      if (pair.length === 2 && pair.every((j) => runs.get(j.id).length === 1)) {
+        identical[job.group] = sameFiles(pair[0].out, pair[1].out);
+        for (const j of pair) fs.rmSync(j.out, { force: true });
+      }
+    } else if (job.out) fs.rmSync(job.out, { force: true });
+  }
+  log(`round ${round + 1}/${opts.rounds}: ${parts.join(', ')}`);
+}
+for (const j of jobs) if (j.out) fs.rmSync(j.out, { force: true });
+
+// ---- report ---------------------------------------------------------------------------
+const median = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const max = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined);
+  return s.length ? Math.max(...s) : null;
+};
+const MB = (kb) => (kb === null ? null : (kb * 1024) / 1e6);
+
+const summary = {};
+for (const j of jobs) {
+  const rs = runs.get(j.id);
+  const med = median(rs.map((r) => r.ms));
+  summary[j.id] = {
+    group: j.group,
+    role: j.role,
+    medianMs: med,
+    minMs: Math.min(...rs.map((r) => r.ms)),
+    maxMs: Math.max(...rs.map((r) => r.ms)),
+    packetsPerSec: (cap.packets / med) * 1000,
+    peakRssMB: MB(max(rs.map((r) => r.maxrssKB))),
+    medianCpuMs: median(rs.map((r) => (r.userMs ?? NaN) + (r.sysMs ?? NaN)).filter((x) => !Number.isNaN(x))),
+    runs: rs,
+  };
+}
+
+// Consistency: every reader saw every packet and byte.
+const warnings = [];
+for (const j of jobs) {
+  for (const r of runs.get(j.id)) {
+    if (r.packets !== undefined && r.packets !== cap.packets) {
+      warnings.push(`${j.id}: read ${r.packets} packets, expected ${cap.packets}`);
+    }
+  }
+}
+const readBytes = new Set(jobs.filter((j) => j.group === 'read').flatMap((j) => runs.get(j.id).map((r) => r.bytes)));
+if (readBytes.size > 1) warnings.push(`read loops disagree on the byte count: ${[...readBytes].join(', ')}`);
+
+const ratios = [];
+function ratio(name, num, den, target) {
+  if (!summary[num] || !summary[den]) return;
+  const a = runs.get(num);
+  const b = runs.get(den);
+  const paired = median(a.map((r, i) => r.ms / b[i].ms));
+  const value = summary[num].medianMs / summary[den].medianMs;
+  ratios.push({ name, value, pairedMedian: paired, target, pass: value <= target });
+}
+for (const f of FILTERS) ratio(`filterFile/tcpdump ${label(f)}`, `filterFile ${label(f)}`, `tcpdump ${label(f)}`, TARGETS.filter);
+ratio('for-await/C loop', 'for await (pkt)', 'C pcap_loop', TARGETS.iter);
+ratio('batches/C loop', 'batches()', 'C pcap_loop', TARGETS.batches);
+const pcapkitJobs = jobs.filter((j) => j.role === 'pcapkit');
+const worstRss = pcapkitJobs.reduce((w, j) => (summary[j.id].peakRssMB > (w?.mb ?? -1) ? { id: j.id, mb: summary[j.id].peakRssMB } : w), null);
+
+const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const lines = [];
+lines.push('');
+lines.push(
+  `pcapkit bench: ${cap.packets} packets, ${(cap.bytes / 1e6).toFixed(0)} MB, ${opts.rounds} rounds, ` +
+    `${os.cpus().length} CPUs, node ${process.version}`,
+);
+lines.push('');
+lines.push(
+  `${pad('job', 24)}${lpad('median ms', 11)}${lpad('min', 9)}${lpad('max', 9)}${lpad('Mpkt/s', 9)}` +
+    `${lpad('CPU ms', 9)}${lpad('peak RSS MB', 13)}`,
+);
+for (const j of jobs) {
+  const s = summary[j.id];
+  lines.push(
+    `${pad(j.id, 24)}${lpad(fmt(s.medianMs), 11)}${lpad(fmt(s.minMs), 9)}${lpad(fmt(s.maxMs), 9)}` +
+      `${lpad(fmt(s.packetsPerSec / 1e6, 2), 9)}${lpad(fmt(s.medianCpuMs), 9)}${lpad(fmt(s.peakRssMB, 1), 13)}`,
+  );
+}
+lines.push(`${pad('(node + pcapkit, idle)', 24)}${lpad('', 47)}${lpad(fmt(MB(baselineNode.maxrssKB), 1), 13)}`);
+lines.push('');
+lines.push(`${pad('target', 34)}${lpad('ratio', 8)}${lpad('paired', 8)}${lpad('goal', 8)}  result`);
+for (const r of ratios) {
+  lines.push(
+    `${pad(r.name, 34)}${lpad(fmt(r.value, 3), 8)}${lpad(fmt(r.pairedMedian, 3), 8)}${lpad(`<= ${r.target}`, 8)}  ${r.pass ? 'PASS' : 'MISS'}`,
+  );
+}
+const rssPass = worstRss !== null && worstRss.mb !== null && worstRss.mb <= TARGETS.rssMB;
+lines.push(
+  `${pad(`peak RSS (worst: ${worstRss?.id})`, 34)}${lpad(fmt(worstRss?.mb, 1), 8)}${lpad('', 8)}${lpad(`<= ${TARGETS.rssMB}`, 8)}  ${rssPass ? 'PASS' : 'MISS'}`,
+);
+lines.push('');
+lines.push("ratio: ratio of the medians; paired: median over rounds of that round's ratio. MB = 10^6 bytes.");
+lines.push('pcapkit times are in-process (node startup excluded); tcpdump and the C loop are whole processes.');
+lines.push('');
+for (const [g, r] of Object.entries(identical)) {
+  lines.push(`filterFile output vs tcpdump, ${g.replace('filter ', '')}: ${r.identical ? 'byte-identical' : 'DIFFERENT'} (${r.detail})`);
+}
+const loadEnd = os.loadavg();
+lines.push(
+  `load average (1 min) before the rounds ${loadStart[0].toFixed(2)}, after ${loadEnd[0].toFixed(2)} (the bench adds ~1)` +
+    (loadStart[0] > 0.5 ? ': other work was running, expect noise' : ''),
+);
+for (const w of warnings) lines.push(`WARNING: ${w}`);
+console.log(lines.join('\n'));
+
+// What exactly was measured: the tree is shared and rebuilt by others while benches run.
+function provenance() {
+  const root = path.resolve(here, '../..');
+  const stat = (f) => {
+    try {
+      return { path: f, mtime: fs.statSync(f).mtime.toISOString() };
+    } catch {
+      return null;
+    }
+  };
+  let addon = null;
+  try {
+    addon = stat(createRequire(import.meta.url)('node-gyp-build').path(root));
+  } catch {
+    // not resolvable: leave it out
+  }
+  const head = spawnSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+  return {
+    gitHead: head.status === 0 ? head.stdout.trim() : null,
+    addon,
+    distEsm: stat(path.join(root, 'dist/esm/index.mjs')),
+    distReader: stat(path.join(root, 'dist/cjs/reader.js')),
+  };
+}
+
+const tcpdumpVersion = tcpdump ? spawnSync(tcpdump, ['--version'], { encoding: 'utf8' }).stdout.split('\n').slice(0, 2) : null;
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMB: Math.round(os.totalmem() / 1e6) },
+  node: process.version,
+  tcpdump: tcpdumpVersion,
+  capture: { path: IN, packets: cap.packets, bytes: cap.bytes, generatorVersion: GENERATOR_VERSION },
+  rounds: opts.rounds,
+  outDir: opts.outDir,
+  loadavg: { start: loadStart, end: os.loadavg() },
+  provenance: provenance(),
+  measurement: {
+    external: runwrap ? 'runwrap (fork..wait4, ru_maxrss)' : gnuTime ? 'spawnSync + GNU time' : 'spawnSync',
+    pcapkit: 'in-process wall time of the operation; maxRSS from process.resourceUsage()',
+  },
+  nodeIdleRssMB: MB(baselineNode.maxrssKB),
+  jobs: summary,
+  ratios,
+  peakRss: { worst: worstRss, target: TARGETS.rssMB, pass: rssPass },
+  identical,
+  warnings,
+};
+fs.writeFileSync(path.join(DATA_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+log(`results written to ${path.join(DATA_DIR, 'results.json')}`);
