@@ -22,6 +22,7 @@ if [ "$with_tools" = 1 ]; then
   command -v tshark >/dev/null 2>&1 || need+=(tshark)
   command -v capinfos >/dev/null 2>&1 || need+=(wireshark-common)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,123 @@
+// capturePackets(fn): what the block did, decryptable with its key log (root; tshark; openssl).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import https from 'node:https';
+import { PCAPReader, PCAPSocket, capturePackets } from '../dist/esm/index.mjs';
+import { collect } from './support/collect.mjs';
+import { toolsSkip } from './support/oracle.mjs';
+import { opensslSkip, startHttpsServer } from './support/tls-server.mjs';
+
+const rootSkip = (() => {
+  try {
+    new PCAPSocket('lo').close();
+    return false;
+  } catch {
+    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
+  }
+})();
+const skip = rootSkip || opensslSkip;
+
+let server;
+before(async () => {
+  if (!skip) server = await startHttpsServer();
+});
+after(() => server?.close());
+
+function decryptedUris(pcap, keylog) {
+  const out = execFileSync('tshark', ['-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.request.uri'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return out.split('\n').filter(Boolean);
+}
+
+test('https.get and fetch inside the block are captured and decryptable; a request before it is not logged', { skip }, async (t) => {
+  // The connection made before the block: remember its secrets to prove they are not logged.
+  const beforeSecrets = [];
+  await new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port: server.port, path: '/before', rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('socket', (s) => s.on('keylog', (line) => beforeSecrets.push(line.toString().trim())));
+    req.on('error', reject);
+  });
+  assert.ok(beforeSecrets.length > 0);
+  const prev = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // fetch has no per-request option for a self-signed cert
+  let cap;
+  try {
+    cap = await capturePackets(
+      async () => {
+        assert.equal(await server.get('/inside-https'), 'you asked for /inside-https');
+        const r = await fetch(server.url('/inside-fetch'));
+        assert.equal(await r.text(), 'you asked for /inside-fetch');
+        return 42;
+      },
+      { device: 'lo', filter: `tcp port ${server.port}` },
+    );
+  } finally {
+    if (prev === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = prev;
+  }
+  try {
+    assert.equal(cap.result, 42);
+    assert.ok(cap.packetCount > 10, `${cap.packetCount} packets`);
+    assert.equal((await collect(new PCAPReader(cap.path))).length, cap.packetCount);
+    const keylog = readFileSync(cap.keylogPath, 'utf8');
+    assert.match(keylog, /CLIENT_TRAFFIC_SECRET_0|CLIENT_RANDOM/);
+    for (const s of beforeSecrets) assert.ok(!keylog.includes(s), 'secrets of the earlier connection are not logged');
+    assert.equal(statSync(cap.dir).mode & 0o777, 0o700);
+    assert.equal(statSync(cap.path).mode & 0o777, 0o600);
+    assert.equal(statSync(cap.keylogPath).mode & 0o777, 0o600);
+    if (toolsSkip) return t.skip(toolsSkip);
+    const uris = decryptedUris(cap.path, cap.keylogPath);
+    assert.ok(uris.includes('/inside-https'), `decrypted: ${uris}`);
+    assert.ok(uris.includes('/inside-fetch'), `decrypted: ${uris}`);
+    assert.ok(!uris.includes('/before'));
+    // The bundle: capture, key log and README, 0600.
+    const tgz = await cap.tarball();
+    assert.equal(statSync(tgz).mode & 0o777, 0o600);
+    const listing = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    assert.deepEqual(listing, ['README.txt', 'capture.pcap', 'keylog.txt']);
+    const readme = execFileSync('tar', ['xzOf', tgz, 'README.txt'], { encoding: 'utf8' });
+    assert.match(readme, /secrets/i);
+  } finally {
+    await cap.delete();
+  }
+  assert.equal(existsSync(cap.dir), false, 'delete() leaves nothing behind');
+});
+
+test('a block that throws still yields a complete capture; the error is rethrown or suppressed', { skip }, async () => {
+  let thrown;
+  try {
+    await capturePackets(
+      async () => {
+        await server.get('/then-fail');
+        throw new Error('boom');
+      },
+      { device: 'lo', filter: `tcp port ${server.port}` },
+    );
+  } catch (err) {
+    thrown = err;
+  }
+  assert.equal(thrown?.message, 'boom');
+  const cap = thrown.capture;
+  assert.ok(cap, 'the capture is attached to the error');
+  try {
+    const packets = await collect(new PCAPReader(cap.path));
+    assert.equal(packets.length, cap.packetCount);
+    assert.ok(packets.length > 5);
+    // The TCP connection was closed inside the block: its FIN is in the capture (drained, not lost).
+    assert.ok(packets.some((p) => (p.data[14 + (p.data[14] & 15) * 4 + 13] & 0x01) !== 0), 'a FIN was captured');
+  } finally {
+    await cap.delete();
+  }
+  const quiet = await capturePackets(() => {
+    throw new Error('ignored');
+  }, { device: 'lo', filter: `tcp port ${server.port}`, suppressErrors: true });
+  assert.equal(quiet.error.message, 'ignored');
+  await quiet.delete();
+});
