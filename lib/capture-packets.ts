@@ -73,13 +73,14 @@ export class CapturedPackets<T = unknown> {
 }
 
 /**
- * Captures while `fn` runs. Capture starts before `fn` and stops after it settles; TLS
+ * Captures while `fn` runs (it receives the capture, e.g. for `keylogPath`). Capture starts
+ * before `fn` and stops after it settles; TLS
  * connections made in the process meanwhile have their secrets written to `keylogPath`.
  * When `fn` throws, the capture is kept and the error rethrown with the capture attached as
  * `error.capture` (or, with `suppressErrors`, the capture resolves with `.error` set).
  */
 export async function capturePackets<T>(
-  fn: () => T | Promise<T>,
+  fn: (capture: CapturedPackets<T>) => T | Promise<T>,
   options: CapturePacketsOptions = {},
 ): Promise<CapturedPackets<T>> {
   if (typeof fn !== 'function') throw new PcapError('EINVAL', 'capturePackets(fn: () => unknown)');
@@ -108,7 +109,7 @@ export async function capturePackets<T>(
     }
   })();
   try {
-    cap.result = await fn();
+    cap.result = await fn(cap);
   } catch (err) {
     cap.error = err;
   } finally {

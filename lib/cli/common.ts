@@ -13,6 +13,8 @@ export const EXIT = {
   DAMAGED: 2,
   /** Bad command line (sysexits EX_USAGE). */
   USAGE: 64,
+  /** The command given to `pcapkit capture` could not be started (as shells say). */
+  CANNOT_RUN: 127,
   /** A bug in pcapkit: an unexpected exception (sysexits EX_SOFTWARE). */
   SOFTWARE: 70,
   /** Stopped by Ctrl-C (128 + SIGINT). */
