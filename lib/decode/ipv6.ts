@@ -5,8 +5,6 @@ import { BaseLayer, ipv6String } from './base';
 import { LayerType } from './types';
 import { IPPROTO, nextForIpProtocol } from './ipproto';
 
-const MAX_EXTENSIONS = 16; // bounds the walk on hostile packets
-
 export class IPv6 extends BaseLayer {
   readonly type = LayerType.IPv6;
   payloadLengthField = 0;
@@ -37,7 +35,11 @@ export class IPv6 extends BaseLayer {
     if (datagramEnd > end) datagramEnd = end;
     let p = offset + 40;
     let nh = this.nextHeader;
-    for (let n = 0; n < MAX_EXTENSIONS; n++) {
+    // Every extension header is at least 8 bytes and must fit in the datagram, so the walk is
+    // bounded by the datagram's length; real packets may carry long chains (tcpdump's tests
+    // have one with over 100 headers), and stopping early would report an extension header
+    // as the upper-layer protocol.
+    for (;;) {
       if (nh === IPPROTO.HOPOPTS || nh === IPPROTO.ROUTING || nh === IPPROTO.DSTOPTS || nh === 51) {
         if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
         // AH (51) counts its length in 4-byte units minus 2; the others in 8-byte units minus 1.
