@@ -27,6 +27,7 @@ export class ARP extends BaseLayer {
 
   private addr(at: number, size: number, kind: 'hw' | 'proto'): string {
     const p = this.offset + 8 + at;
+    if (!this.captured(p, size)) return '';
     if (kind === 'hw' && size === 6) return macString(this.data, p);
     if (kind === 'proto' && size === 4) return ipv4String(this.data, p);
     return this.data.subarray(p, p + size).toString('hex');

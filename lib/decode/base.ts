@@ -35,6 +35,22 @@ export abstract class BaseLayer implements DecodingLayer {
     return 0 as LayerType;
   }
 
+  // Reads for field getters. A truncated layer's header may end before a field: such a field
+  // reads as 0 (and text fields as '') instead of reading past the packet.
+  /** True when `n` bytes at `at` lie within the captured packet. */
+  protected captured(at: number, n: number): boolean {
+    return at + n <= this.data.length;
+  }
+  protected u8(at: number): number {
+    return at < this.data.length ? this.data[at] : 0;
+  }
+  protected u16(at: number): number {
+    return at + 2 <= this.data.length ? this.data.readUInt16BE(at) : 0;
+  }
+  protected u32(at: number): number {
+    return at + 4 <= this.data.length ? this.data.readUInt32BE(at) : 0;
+  }
+
   /** Start of the payload in `data`. */
   get payloadOffset(): number {
     return this.offset + this.headerLength;

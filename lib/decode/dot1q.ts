@@ -26,7 +26,7 @@ export class Dot1Q extends BaseLayer {
   }
 
   get tci(): number {
-    return this.data.readUInt16BE(this.offset);
+    return this.u16(this.offset);
   }
   /** Priority code point (0-7). */
   get priority(): number {

@@ -18,9 +18,9 @@ export class Ethernet extends BaseLayer {
   }
 
   get dst(): string {
-    return macString(this.data, this.offset);
+    return this.captured(this.offset, 6) ? macString(this.data, this.offset) : '';
   }
   get src(): string {
-    return macString(this.data, this.offset + 6);
+    return this.captured(this.offset + 6, 6) ? macString(this.data, this.offset + 6) : '';
   }
 }

@@ -18,7 +18,7 @@ abstract class IcmpBase extends BaseLayer {
   }
 
   get checksum(): number {
-    return this.data.readUInt16BE(this.offset + 2);
+    return this.u16(this.offset + 2);
   }
   /** Bytes 4-7 of the header (rest-of-header), or 0 when cut. */
   get restOfHeader(): number {

@@ -45,10 +45,10 @@ export class IPv4 extends BaseLayer {
     return 4;
   }
   get tos(): number {
-    return this.data[this.offset + 1];
+    return this.u8(this.offset + 1);
   }
   get id(): number {
-    return this.data.readUInt16BE(this.offset + 4);
+    return this.u16(this.offset + 4);
   }
   get dontFragment(): boolean {
     return (this.flags & 0b010) !== 0;
@@ -57,23 +57,23 @@ export class IPv4 extends BaseLayer {
     return (this.flags & 0b001) !== 0;
   }
   get ttl(): number {
-    return this.data[this.offset + 8];
+    return this.u8(this.offset + 8);
   }
   get checksum(): number {
-    return this.data.readUInt16BE(this.offset + 10);
+    return this.u16(this.offset + 10);
   }
   get src(): string {
-    return ipv4String(this.data, this.offset + 12);
+    return this.captured(this.offset + 12, 4) ? ipv4String(this.data, this.offset + 12) : '';
   }
   get dst(): string {
-    return ipv4String(this.data, this.offset + 16);
+    return this.captured(this.offset + 16, 4) ? ipv4String(this.data, this.offset + 16) : '';
   }
   /** Source address as a 32-bit number (no string made). */
   get srcInt(): number {
-    return this.data.readUInt32BE(this.offset + 12);
+    return this.u32(this.offset + 12);
   }
   get dstInt(): number {
-    return this.data.readUInt32BE(this.offset + 16);
+    return this.u32(this.offset + 16);
   }
   /** The options bytes (a view; empty when IHL is 5). */
   get options(): Buffer {

@@ -83,19 +83,19 @@ export class IPv6 extends BaseLayer {
     return 6;
   }
   get trafficClass(): number {
-    return (this.data.readUInt16BE(this.offset) >> 4) & 0xff;
+    return (this.u16(this.offset) >> 4) & 0xff;
   }
   get flowLabel(): number {
-    return this.data.readUInt32BE(this.offset) & 0xfffff;
+    return this.u32(this.offset) & 0xfffff;
   }
   get hopLimit(): number {
-    return this.data[this.offset + 7];
+    return this.u8(this.offset + 7);
   }
   get src(): string {
-    return ipv6String(this.data, this.offset + 8);
+    return this.captured(this.offset + 8, 16) ? ipv6String(this.data, this.offset + 8) : '';
   }
   get dst(): string {
-    return ipv6String(this.data, this.offset + 24);
+    return this.captured(this.offset + 24, 16) ? ipv6String(this.data, this.offset + 24) : '';
   }
   get datagramEnd(): number {
     return this.offset + this.headerLength + this.payloadLength;

@@ -19,14 +19,15 @@ export class LinuxSLL extends BaseLayer {
     return nextForEtherType(this.protocol);
   }
   get addressType(): number {
-    return this.data.readUInt16BE(this.offset + 2);
+    return this.u16(this.offset + 2);
   }
   get addressLength(): number {
-    return this.data.readUInt16BE(this.offset + 4);
+    return this.u16(this.offset + 4);
   }
   /** Link-layer source address (MAC when 6 bytes long). */
   get src(): string {
     const n = Math.min(this.addressLength, 8);
+    if (!this.captured(this.offset + 6, n)) return '';
     return n === 6 ? macString(this.data, this.offset + 6) : this.data.subarray(this.offset + 6, this.offset + 6 + n).toString('hex');
   }
 }
@@ -49,13 +50,14 @@ export class LinuxSLL2 extends BaseLayer {
     return nextForEtherType(this.protocol);
   }
   get addressType(): number {
-    return this.data.readUInt16BE(this.offset + 8);
+    return this.u16(this.offset + 8);
   }
   get addressLength(): number {
-    return this.data[this.offset + 11];
+    return this.u8(this.offset + 11);
   }
   get src(): string {
     const n = Math.min(this.addressLength, 8);
+    if (!this.captured(this.offset + 12, n)) return '';
     return n === 6 ? macString(this.data, this.offset + 12) : this.data.subarray(this.offset + 12, this.offset + 12 + n).toString('hex');
   }
 }

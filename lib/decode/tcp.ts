@@ -36,19 +36,19 @@ export class TCP extends BaseLayer {
   }
 
   get seq(): number {
-    return this.data.readUInt32BE(this.offset + 4);
+    return this.u32(this.offset + 4);
   }
   get ack(): number {
-    return this.data.readUInt32BE(this.offset + 8);
+    return this.u32(this.offset + 8);
   }
   get window(): number {
-    return this.data.readUInt16BE(this.offset + 14);
+    return this.u16(this.offset + 14);
   }
   get checksum(): number {
-    return this.data.readUInt16BE(this.offset + 16);
+    return this.u16(this.offset + 16);
   }
   get urgent(): number {
-    return this.data.readUInt16BE(this.offset + 18);
+    return this.u16(this.offset + 18);
   }
   get syn(): boolean {
     return (this.flags & TCP_FLAGS.SYN) !== 0;

@@ -28,6 +28,6 @@ export class UDP extends BaseLayer {
   }
 
   get checksum(): number {
-    return this.data.readUInt16BE(this.offset + 6);
+    return this.u16(this.offset + 6);
   }
 }
