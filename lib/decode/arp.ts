@@ -12,6 +12,7 @@ export class ARP extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.hardwareType = this.protocolType = this.hwSize = this.protoSize = this.opcode = 0;
     if (end - offset < 8) return this.cut();
     this.hardwareType = data.readUInt16BE(offset);
     this.protocolType = data.readUInt16BE(offset + 2);

@@ -70,6 +70,7 @@ export class DNS extends BaseLayer {
 
   decodeTcp(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.reset(offset);
     this.overTcp = true;
     if (end - offset < 2) return this.cut();
     const len = data.readUInt16BE(offset);
@@ -78,8 +79,15 @@ export class DNS extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.reset(offset);
     this.overTcp = false;
     return this.decodeMessage(data, offset, end, 0);
+  }
+
+  // Header fields of a message cut before them read 0 (not the previous packet's values).
+  private reset(offset: number): void {
+    this.id = this.flags = this.qdCount = this.anCount = this.nsCount = this.arCount = 0;
+    this.messageStart = this.messageEnd = offset;
   }
 
   private decodeMessage(data: Buffer, start: number, end: number, prefix: number): LayerType {

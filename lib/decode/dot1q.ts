@@ -18,6 +18,7 @@ export class Dot1Q extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.etherType = 0;
     if (end - offset < 4) return this.cut();
     this.etherType = data.readUInt16BE(offset + 2);
     this.headerLength = 4;

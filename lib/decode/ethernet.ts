@@ -10,6 +10,7 @@ export class Ethernet extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.etherType = 0;
     if (end - offset < 14) return this.cut();
     this.etherType = data.readUInt16BE(offset + 12);
     this.headerLength = 14;

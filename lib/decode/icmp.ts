@@ -8,6 +8,7 @@ abstract class IcmpBase extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.icmpType = this.code = 0;
     if (end - offset < 4) return this.cut();
     this.icmpType = data[offset];
     this.code = data[offset + 1];

@@ -14,6 +14,7 @@ export class IPv4 extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.ihl = this.totalLength = this.protocol = this.flags = this.fragmentOffset = 0;
     if (end - offset < 20) return this.cut();
     const vihl = data[offset];
     if (vihl >> 4 !== 4) return this.bad();

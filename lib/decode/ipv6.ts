@@ -21,6 +21,7 @@ export class IPv6 extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.payloadLengthField = this.nextHeader = this.protocol = 0;
     this.extensions.length = 0;
     this.hasFragment = false;
     this.fragmentOffset = 0;

@@ -11,6 +11,7 @@ export class LinuxSLL extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.packetType = this.protocol = 0;
     if (end - offset < 16) return this.cut();
     this.packetType = data.readUInt16BE(offset);
     this.protocol = data.readUInt16BE(offset + 14);
@@ -41,6 +42,7 @@ export class LinuxSLL2 extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.protocol = this.interfaceIndex = this.packetType = 0;
     if (end - offset < 20) return this.cut();
     this.protocol = data.readUInt16BE(offset);
     this.interfaceIndex = data.readUInt32BE(offset + 4);
@@ -76,6 +78,7 @@ export class Loopback extends BaseLayer {
 
   decodeFamily(data: Buffer, offset: number, end: number, networkOrder: boolean): LayerType {
     this.begin(data, offset);
+    this.family = 0;
     if (end - offset < 4) return this.cut();
     const be = data.readUInt32BE(offset);
     const le = data.readUInt32LE(offset);

@@ -21,6 +21,7 @@ export class TCP extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.srcPort = this.dstPort = this.dataOffset = this.flags = 0;
     if (end - offset < 20) return this.cut();
     this.srcPort = data.readUInt16BE(offset);
     this.dstPort = data.readUInt16BE(offset + 2);

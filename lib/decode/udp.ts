@@ -12,6 +12,7 @@ export class UDP extends BaseLayer {
 
   decode(data: Buffer, offset: number, end: number): LayerType {
     this.begin(data, offset);
+    this.srcPort = this.dstPort = this.length = 0;
     if (end - offset < 8) return this.cut();
     this.srcPort = data.readUInt16BE(offset);
     this.dstPort = data.readUInt16BE(offset + 2);
