@@ -114,13 +114,14 @@ export async function capturePackets<T>(
     cap.error = err;
   } finally {
     keylog.stop();
+    // Packets of the last exchange may still be on their way through the kernel.
     await new Promise((r) => setTimeout(r, options.drainMs ?? 250));
     try {
       cap.stats = sock.stats();
     } catch {
       // closed already
     }
-    await sock.close();
+    await sock.close({ drain: true });
     await pump.catch((err) => {
       if (cap.error === undefined) cap.error = err;
     });

@@ -79,6 +79,8 @@ export class PCAPSocket implements AsyncIterable<Packet> {
   private iterating = false;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
+  private readonly timeout: number;
+  private readonly immediate: boolean;
 
   constructor(device: string = DEFAULT_DEVICE, options: SocketOptions = {}) {
     options.signal?.throwIfAborted();
@@ -98,6 +100,8 @@ export class PCAPSocket implements AsyncIterable<Packet> {
       throw err;
     }
     this.handle = handle;
+    this.timeout = options.timeout ?? 1000;
+    this.immediate = options.immediate === true;
     const info = handle.info();
     this.device = device;
     this.linktype = info.linktype;
@@ -131,7 +135,11 @@ export class PCAPSocket implements AsyncIterable<Packet> {
     this.live().setFilter(expr);
   }
 
-  /** Kernel counters: packets received, dropped for lack of buffer space, dropped by the interface. */
+  /**
+   * Kernel counters: packets received, dropped for lack of buffer space, dropped by the
+   * interface. On loopback `received` counts each packet twice (leaving and arriving; libpcap
+   * discards the outgoing copy), so it is about twice what the loop sees.
+   */
   stats(): CaptureStats {
     return this.live().stats();
   }
@@ -193,8 +201,17 @@ export class PCAPSocket implements AsyncIterable<Packet> {
     }
   }
 
-  /** Stops capturing and releases the device at once. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops capturing and releases the device. Idempotent. Batches already handed over are
+   * still yielded to a running loop, which then ends. With `drain: true`, capture goes on for
+   * the packet buffer timeout first (immediate mode: a few ms), so packets the kernel holds in
+   * a block it has not handed over yet are delivered rather than lost.
+   */
+  async close(options: { drain?: boolean } = {}): Promise<void> {
+    if (this.handle === undefined) return;
+    if (options.drain) {
+      await new Promise((r) => setTimeout(r, this.immediate ? 20 : this.timeout + 50));
+    }
     const h = this.handle;
     if (h === undefined) return;
     this.handle = undefined;

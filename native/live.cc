@@ -273,6 +273,10 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+  if (buf.ByteLength() == 0) {
+    ThrowPcapError(env, "EINVAL", "send: the frame is empty");
+    return env.Undefined();
+  }
   if (sendPcap_ == nullptr) {
     char errbuf[PCAP_ERRBUF_SIZE] = {0};
     pcap_t* s = pcap_create(device_.c_str(), errbuf);
@@ -305,6 +309,8 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
     if (msg.find("isn't supported") != std::string::npos) code = "ENOTSUP";
     else if (msg.find("too long") != std::string::npos) code = "EMSGSIZE";
     else if (msg.find("ermission") != std::string::npos) code = "EPERM";
+    else if (msg.find("Invalid argument") != std::string::npos) code = "EINVAL";
+    else if (msg.find("No such device") != std::string::npos) code = "ENODEV";
     else if (msg.find("own") != std::string::npos) code = "ENETDOWN";
     ThrowPcapError(env, code, device_ + ": " + msg);
     return env.Undefined();
@@ -325,6 +331,7 @@ Napi::Value LiveHandle::Start(const Napi::CallbackInfo& info) {
   }
   tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pcapkit.capture", 0, 1);
   tsfnActive_ = true;
+  if (unrefRequested_) tsfn_.Unref(env);
   napi_add_env_cleanup_hook(env, &LiveHandle::CleanupHook, this);
   cleanupEnv_ = env;
   stop_ = false;
@@ -381,10 +388,23 @@ void LiveHandle::OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* data
   auto* self = reinterpret_cast<LiveHandle*>(user);
   if (self->block_ == nullptr || !self->writer_.Fits(h->caplen)) {
     self->Deliver(false);
+    // One dispatch can hold a whole kernel buffer: wait here for JS rather than queue more
+    // than maxQueued batches. The ring keeps filling meanwhile, and its overflow is counted
+    // in the kernel's drop statistics.
+    self->WaitForRoom();
+    if (self->stop_.load()) {
+      pcap_breakloop(self->pcap_);
+      return;
+    }
     self->BeginBatch();
     if (self->block_ == nullptr) return;  // out of memory: the packet is lost
   }
   self->writer_.Add(h, data, self->linktype_, self->nano_ ? 1u : 1000u, false);
+}
+
+void LiveHandle::WaitForRoom() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [this] { return stop_.load() || queued_ < maxQueued_; });
 }
 
 void LiveHandle::Run() {
@@ -420,11 +440,10 @@ void LiveHandle::Run() {
     if (rc < 0) {
       Deliver(false);
       std::string msg = pcap_geterr(pcap_);
-      DeliverError(msg.find("went down") != std::string::npos ||
-                           msg.find("No such device") != std::string::npos
-                       ? "ENETDOWN"
-                       : "EPCAP",
-                   device_ + ": " + msg);
+      bool gone = msg.find("went down") != std::string::npos ||
+                  msg.find("disappeared") != std::string::npos ||
+                  msg.find("No such device") != std::string::npos;
+      DeliverError(gone ? "ENETDOWN" : "EPCAP", device_ + ": " + msg);
       break;
     }
     // One dispatch is one kernel block (or, in immediate mode, what was ready): hand it on
@@ -453,13 +472,23 @@ void LiveHandle::Shutdown() {
                                  this);
     cleanupEnv_ = nullptr;
   }
+  pcap_t* capture = nullptr;
   {
     std::lock_guard<std::mutex> lock(statsMutex_);
-    if (pcap_ != nullptr) pcap_close(pcap_);
+    capture = pcap_;
     pcap_ = nullptr;
   }
-  if (sendPcap_ != nullptr) pcap_close(sendPcap_);
+  pcap_t* sender = sendPcap_;
   sendPcap_ = nullptr;
+  // Releasing a packet socket makes the kernel wait for a grace period (~20 ms): do it on a
+  // thread of its own so close() does not hold the event loop. Nothing else uses the
+  // handles any more (the capture thread has been joined).
+  if (capture != nullptr || sender != nullptr) {
+    std::thread([capture, sender] {
+      if (capture != nullptr) pcap_close(capture);
+      if (sender != nullptr) pcap_close(sender);
+    }).detach();
+  }
 }
 
 Napi::Value LiveHandle::Close(const Napi::CallbackInfo& info) {
@@ -468,11 +497,13 @@ Napi::Value LiveHandle::Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value LiveHandle::Ref(const Napi::CallbackInfo& info) {
+  unrefRequested_ = false;
   if (tsfnActive_) tsfn_.Ref(info.Env());
   return info.Env().Undefined();
 }
 
 Napi::Value LiveHandle::Unref(const Napi::CallbackInfo& info) {
+  unrefRequested_ = true;
   if (tsfnActive_) tsfn_.Unref(info.Env());
   return info.Env().Undefined();
 }

@@ -44,6 +44,7 @@ class LiveHandle : public Napi::ObjectWrap<LiveHandle> {
   void Deliver(bool force);
   void DeliverError(const std::string& code, const std::string& message);
   void Shutdown();
+  void WaitForRoom();  // capture thread: blocks while maxQueued batches wait for JS
   static void CleanupHook(void* arg);
 
   pcap_t* pcap_ = nullptr;
@@ -63,6 +64,7 @@ class LiveHandle : public Napi::ObjectWrap<LiveHandle> {
 
   Napi::ThreadSafeFunction tsfn_;
   bool tsfnActive_ = false;
+  bool unrefRequested_ = false;  // unref() before start(): applied when the function exists
   std::thread thread_;
   std::atomic<bool> stop_{false};
   bool closed_ = false;

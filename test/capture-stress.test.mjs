@@ -323,7 +323,6 @@ for (const how of ['close', 'break', 'unref']) {
 test('unref() called before the loop starts also lets the process exit', {
   skip: needCapture,
   timeout: 20_000,
-  todo: 'unref() before iterating is a no-op: LiveHandle.Unref only unrefs a thread-safe function that start() creates later',
 }, async () => {
   const r = await runNodeScript(null, 'exit-unref-first.mjs', EXITER, [LIB_URL, 'unref-first', String(udpPort())], { limitMs: 3000 });
   assert.equal(r.signal, null, 'the process had to be killed: it never exited by itself');

@@ -168,3 +168,29 @@ test('unprivileged capture fails with EPERM and says how to grant it', { skip: n
   assert.match(r.stdout, /^EPERM /, r.stderr);
   assert.match(r.stdout, /setcap cap_net_raw,cap_net_admin\+eip/);
 });
+
+test('at most maxQueued batches wait for a stalled consumer, however large the kernel buffer', { skip: needRoot, timeout: 30_000 }, async () => {
+  const port = udpPort();
+  const maxQueued = 2;
+  const sock = new PCAPSocket('lo', { filter: `udp port ${port}`, timeout: 20, bufferSize: 64 << 20, maxQueued });
+  const flood = `
+    const s = require('node:dgram').createSocket('udp4');
+    const buf = Buffer.alloc(1000, 7);
+    let i = 0;
+    (function burst() {
+      for (let k = 0; k < 500 && i < 60000; k++, i++) s.send(buf, ${port}, '127.0.0.1');
+      if (i < 60000) setImmediate(burst); else setTimeout(() => s.close(), 200);
+    })();`;
+  const it = sock.batches();
+  const first = it.next(); // starts the capture
+  const child = spawnSync(process.execPath, ['-e', flood], { timeout: 20_000 }); // we stall meanwhile
+  assert.equal(child.status, 0);
+  await first;
+  await new Promise((r) => setTimeout(r, 300));
+  const waiting = sock['queue'].length; // batches handed over but not yet taken
+  assert.ok(waiting <= maxQueued + 1, `${waiting} batches waiting with maxQueued ${maxQueued}`);
+  const st = sock.stats();
+  assert.ok(st.dropped > 0, `the kernel counted the overflow (${JSON.stringify(st)})`);
+  await it.return();
+  assert.equal(sock.closed, true);
+});
