@@ -9,14 +9,20 @@ import { Command, CommanderError } from 'commander';
 import { PcapError, libpcapVersion } from '../index';
 import { EXIT, errorLine } from './common';
 import * as check from './check';
+import * as devices from './devices';
 import * as filter from './filter';
 import * as repair from './repair';
+import * as send from './send';
+import * as sniff from './sniff';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
   check.register,
   repair.register,
-  // devices, sniff, read, send, stats, capture: to come
+  devices.register,
+  sniff.register,
+  send.register,
+  // read, stats, capture: to come
 ];
 
 function packageVersion(): string {
