@@ -15,6 +15,7 @@ export { sniffFile, type FileFormat, type Precision, type SniffResult } from './
 export { checkFile, repairFile, type CheckReport, type RepairResult } from './check';
 export type { PcapngInterface } from './pcapng';
 export * from './decode/index';
+export * from './build/index';
 
 import { native } from './binding';
 /** The libpcap version string, e.g. `libpcap version 1.10.3 (with TPACKET_V3)`. */
