@@ -15,3 +15,29 @@ export { LinuxSLL, LinuxSLL2, Loopback } from './link';
 export { Payload } from './payload';
 export { ETHERTYPE, nextForEtherType } from './ethertype';
 export { IPPROTO, nextForIpProtocol } from './ipproto';
+export { summary } from './summary';
+export { show } from './show';
+export { toJSON as decodedToJSON } from './json';
+export type {
+  DecodedJSON,
+  JSONOptions as DecodedJSONOptions,
+  LayerJSON,
+  LayerJSONBase,
+  LayerJSONType,
+  IncompleteLayerJSON,
+  EthernetJSON,
+  Dot1QJSON,
+  LinuxSLLJSON,
+  LinuxSLL2JSON,
+  LoopbackJSON,
+  ArpJSON,
+  IPv4JSON,
+  IPv6JSON,
+  TcpJSON,
+  UdpJSON,
+  IcmpJSON,
+  DnsJSON,
+  PayloadJSON,
+} from './json';
+export { hexdump, type HexdumpOptions } from './hexdump';
+export { decode, DecodedPacket } from './decoded';
