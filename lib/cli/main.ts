@@ -11,6 +11,7 @@ import { EXIT, errorLine } from './common';
 import * as check from './check';
 import * as devices from './devices';
 import * as filter from './filter';
+import * as read from './read';
 import * as repair from './repair';
 import * as send from './send';
 import * as sniff from './sniff';
@@ -19,6 +20,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
   check.register,
   repair.register,
+  read.register,
   devices.register,
   sniff.register,
   send.register,
