@@ -83,6 +83,8 @@ export interface NativeBinding {
   ) => NativeFilterJob;
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;
+  /** Empties every view of a block from allocBlock and returns its memory to the pool now. */
+  detachBlock(block: ArrayBuffer): void;
   listDevices(): unknown[];
   setErrorClass(cls: unknown): void;
   libVersion(): string;

@@ -5,7 +5,8 @@ import { native, HDR_STRIDE } from './binding';
 import { PcapError } from './errors';
 import type { Precision } from './format';
 import { linktypeName, resolveLinktype } from './linktype';
-import { Packet, PacketBatch } from './packet';
+import { type Packet, PacketBatch } from './packet';
+import { PacketIterator } from './packet-iterator';
 import { DEFAULT_DEVICE } from './devices';
 
 export interface SocketOptions {
@@ -192,14 +193,10 @@ export class PCAPSocket implements AsyncIterable<Packet> {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Packet, void, undefined> {
-    for await (const b of this.batches()) {
-      const h = b.headers;
-      for (let i = 0, o = 0; i < b.count; i++, o += HDR_STRIDE) {
-        yield new Packet(h[o], h[o + 1], h[o + 2], h[o + 3], h[o + 5], h[o + 6], b.arena, h[o + 4]);
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Packet> {
+    return new PacketIterator(this.batches());
   }
+
 
   /**
    * Stops capturing and releases the device. Idempotent. Batches already handed over are

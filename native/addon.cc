@@ -86,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("LiveHandle", LiveHandle::Init(env));
   exports.Set("listDevices", Napi::Function::New(env, ListDevices));
   exports.Set("allocBlock", Napi::Function::New(env, AllocBlock));
+  exports.Set("detachBlock", Napi::Function::New(env, DetachBlock));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("libVersion", Napi::Function::New(env, LibVersion));
   exports.Set("linktypeName", Napi::Function::New(env, LinktypeName));

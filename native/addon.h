@@ -18,7 +18,7 @@ struct Addon {
   Napi::FunctionReference bpfCtor;
   Napi::FunctionReference filterJobCtor;
   // Shared with the finalizers of the blocks it handed out, which may outlive the Addon.
-  std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(16);
+  std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(64);
 };
 
 inline Addon* GetAddon(Napi::Env env) { return env.GetInstanceData<Addon>(); }

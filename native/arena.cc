@@ -60,6 +60,19 @@ Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& poo
   return Napi::ArrayBuffer::New(env, block, size, ReleaseBlock, hint);
 }
 
+Napi::Value DetachBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) {
+    ThrowPcapError(env, "EINVAL", "detachBlock(arrayBuffer)");
+    return env.Undefined();
+  }
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  // Detaching drops the buffer's hold on the memory: every view reads as empty from now on,
+  // and the block's finalizer hands it back to the pool. Nothing can see it reused.
+  if (!ab.IsDetached()) ab.Detach();
+  return env.Undefined();
+}
+
 Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {

@@ -33,6 +33,9 @@ class ArenaPool {
 Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& pool, void* block,
                             size_t size);
 
+// detachBlock(arrayBuffer): empties every view of a block and returns it to the pool now.
+Napi::Value DetachBlock(const Napi::CallbackInfo& info);
+
 // allocBlock(bytes) -> ArrayBuffer backed by pooled memory.
 Napi::Value AllocBlock(const Napi::CallbackInfo& info);
 

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdio_ext.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -49,6 +51,9 @@ SavefileOpen OpenSavefile(const std::string& path, int precision) {
   // into the arena when they exceed the stdio buffer: keep that one small.
   bool hostOrderPcap = r.magic == 0xa1b2c3d4 || r.magic == 0xa1b23c4d;
   setvbuf(f, nullptr, _IOFBF, hostOrderPcap ? (64 << 10) : (1 << 20));
+  // A savefile handle is used by one thread at a time; skip glibc's per-call stream lock
+  // (libpcap freads twice per packet, and Node's threads make glibc take the lock).
+  __fsetlocking(f, FSETLOCKING_BYCALLER);
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, precision, errbuf);
   if (p == nullptr) {

@@ -182,3 +182,23 @@ test('files that are not captures fail at once with a typed error', () => {
   assert.throws(() => new PCAPReader(empty), (e) => e.code === 'ETRUNCATED');
   assert.equal(statSync(big).mode & 0o777, 0o600);
 });
+
+test('batches({ recycle: true }) empties a batch when the loop moves on, never showing other data', async () => {
+  const r = new PCAPReader(big, { batchBytes: 64 * 1024 });
+  let kept;
+  let keptData;
+  let n = 0;
+  for await (const b of r.batches({ recycle: true })) {
+    if (kept === undefined) {
+      kept = b;
+      keptData = b.data(0);
+      assert.ok(keptData.length > 0);
+    } else {
+      // The first batch was emptied when the loop asked for this one.
+      assert.equal(kept.arena.length, 0);
+      assert.equal(keptData.length, 0);
+    }
+    n += b.count;
+  }
+  assert.equal(n, BIG_COUNT);
+});
