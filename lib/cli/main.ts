@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PcapError, libpcapVersion } from '../index';
 import { EXIT, errorLine } from './common';
+import * as capture from './capture';
 import * as check from './check';
 import * as devices from './devices';
 import * as filter from './filter';
@@ -24,7 +25,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   devices.register,
   sniff.register,
   send.register,
-  // read, stats, capture: to come
+  capture.register,
+  // stats: to come
 ];
 
 function packageVersion(): string {

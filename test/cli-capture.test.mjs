@@ -1,0 +1,80 @@
+// pcapkit capture -- CMD: the bundle of what a command did, decryptable (root, tshark, openssl).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PCAPSocket } from '../dist/esm/index.mjs';
+import { toolsSkip } from './support/oracle.mjs';
+import { opensslSkip, startHttpsServer } from './support/tls-server.mjs';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'pcapkit.js');
+const skip = (() => {
+  try {
+    new PCAPSocket('lo').close();
+  } catch {
+    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
+  }
+  return opensslSkip || toolsSkip;
+})();
+
+let server;
+let dir;
+before(async () => {
+  if (skip) return;
+  server = await startHttpsServer();
+  dir = mkdtempSync(join(tmpdir(), 'pcapkit-cli-capture-'));
+});
+after(() => {
+  server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// The HTTPS server lives in this process, so the child must run asynchronously.
+function run(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+}
+
+test('the bundle lists, decrypts in tshark, and the exit code is the command\'s', { skip }, async () => {
+  const out = join(dir, 'bundle.tar.gz');
+  const client = `
+    const https = require('node:https');
+    https.get({ host: '127.0.0.1', port: ${server.port}, path: '/from-the-child', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => process.exit(5));
+    });`;
+  const r = await run([bin, 'capture', '-i', 'lo', '-f', `tcp port ${server.port}`, '-o', out, '--', process.execPath, '-e', client]);
+  assert.equal(r.status, 5, r.stderr);
+  assert.match(r.stderr, /secrets/);
+  assert.equal(statSync(out).mode & 0o777, 0o600);
+  const listing = execFileSync('tar', ['tzf', out], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  assert.deepEqual(listing, ['README.txt', 'capture.pcap', 'keylog.txt']);
+  const x = join(dir, 'x');
+  execFileSync('mkdir', ['-p', x]);
+  execFileSync('tar', ['xzf', out, '-C', x]);
+  const uris = execFileSync(
+    'tshark',
+    ['-r', join(x, 'capture.pcap'), '-o', `tls.keylog_file:${join(x, 'keylog.txt')}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.request.uri'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  assert.match(uris, /\/from-the-child/);
+});
+
+test('a command that cannot start exits 127 and writes no bundle', { skip }, () => {
+  const out = join(dir, 'none.tar.gz');
+  const r = spawnSync(process.execPath, [bin, 'capture', '-i', 'lo', '-o', out, '--', '/nonexistent/command'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 127);
+  assert.throws(() => statSync(out));
+});
