@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PcapError } from './errors';
+import { decode, type DecodedPacket } from './decode/decoded';
+import { LayerType } from './decode/types';
+import { PCAPReader } from './reader';
 import { DEFAULT_DEVICE } from './devices';
 import { startKeyLog } from './keylog';
 import { PCAPSocket, type CaptureStats } from './socket';
@@ -54,6 +57,28 @@ export class CapturedPackets<T = unknown> {
     /** The TLS key log (0600, NSS format). */
     readonly keylogPath: string,
   ) {}
+
+  /**
+   * The captured packets, decoded (allocates one DecodedPacket each). With `layer`, only the
+   * packets that have that layer: 'dns', 'tcp', 'udp', 'ipv4', 'arp', ... (case-insensitive,
+   * the names of LayerType).
+   */
+  async packets(options: { layer?: string } = {}): Promise<DecodedPacket[]> {
+    let want: LayerType | undefined;
+    if (options.layer !== undefined) {
+      const key = Object.keys(LayerType).find((k) => k.toLowerCase() === options.layer!.toLowerCase());
+      if (key === undefined) {
+        throw new PcapError('EINVAL', `unknown layer '${options.layer}' (one of ${Object.keys(LayerType).join(', ')})`);
+      }
+      want = LayerType[key as keyof typeof LayerType];
+    }
+    const out: DecodedPacket[] = [];
+    for await (const pkt of new PCAPReader(this.path)) {
+      const d = decode(pkt);
+      if (want === undefined || d.has(want)) out.push(d);
+    }
+    return out;
+  }
 
   /** Writes `<dir>/capture.tar.gz` (capture, key log, README) and returns its path. */
   async tarball(file = path.join(this.dir, 'capture.tar.gz')): Promise<string> {

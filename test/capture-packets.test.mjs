@@ -3,6 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
 import https from 'node:https';
 import { PCAPReader, PCAPSocket, capturePackets } from '../dist/esm/index.mjs';
 import { collect } from './support/collect.mjs';
@@ -120,4 +122,46 @@ test('a block that throws still yields a complete capture; the error is rethrown
   }, { device: 'lo', filter: `tcp port ${server.port}`, suppressErrors: true });
   assert.equal(quiet.error.message, 'ignored');
   await quiet.delete();
+});
+
+// A tiny DNS responder on 127.0.0.77:53: answers every A query with 10.9.8.7.
+async function startDnsResponder() {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (q, rinfo) => {
+    let p = 12;
+    while (p < q.length && q[p] !== 0) p += q[p] + 1;
+    const question = q.subarray(12, p + 5);
+    const header = Buffer.from(q.subarray(0, 12));
+    header.writeUInt16BE(0x8180, 2); // response, recursion desired + available
+    header.writeUInt16BE(1, 6); // one answer
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 8, 7]);
+    sock.send(Buffer.concat([header, question, answer]), rinfo.port, rinfo.address);
+  });
+  // Port 53 (the decoder follows DNS on its well-known ports) on an address of our own.
+  await new Promise((r) => sock.bind(53, '127.0.0.77', r));
+  return sock;
+}
+
+test('a DNS lookup inside the block shows up in packets({ layer: "dns" }) with its name', { skip: rootSkip }, async () => {
+  const responder = await startDnsResponder();
+  const port = responder.address().port;
+  const resolver = new Resolver();
+  resolver.setServers([`127.0.0.77:${port}`]);
+  const cap = await capturePackets(() => resolver.resolve4('pcapkit-test.example'), { device: 'lo', filter: 'host 127.0.0.77 and udp port 53' });
+  responder.close();
+  try {
+    assert.deepEqual(cap.result, ['10.9.8.7']);
+    const dns = await cap.packets({ layer: 'dns' });
+    assert.ok(dns.length >= 2, `${dns.length} DNS packets`);
+    const query = dns.find((d) => !d.dns.response);
+    const reply = dns.find((d) => d.dns.response);
+    assert.equal(query.dns.questionName, 'pcapkit-test.example');
+    assert.equal(reply.dns.answers[0].data, '10.9.8.7');
+    assert.equal(query.udp.dstPort, port);
+    assert.ok(query.timestamp > 0);
+    assert.equal((await cap.packets({ layer: 'tcp' })).length, 0);
+    await assert.rejects(cap.packets({ layer: 'nonsense' }), (e) => e.code === 'EINVAL');
+  } finally {
+    await cap.delete();
+  }
 });

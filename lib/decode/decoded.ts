@@ -23,9 +23,19 @@ import { layerObjects, summary } from './summary';
 export class DecodedPacket {
   /** The Decoder holding this packet's layers (owned by this object; do not reuse it). */
   readonly decoder: Decoder;
+  /** Seconds and nanoseconds of the packet's timestamp, when it came with one (a Packet). */
+  readonly tsSec: number | undefined;
+  readonly tsNsec: number | undefined;
 
-  constructor(decoder: Decoder) {
+  constructor(decoder: Decoder, ts?: { tsSec: number; tsNsec: number }) {
     this.decoder = decoder;
+    this.tsSec = ts?.tsSec;
+    this.tsNsec = ts?.tsNsec;
+  }
+
+  /** Timestamp as float seconds, when known. */
+  get timestamp(): number | undefined {
+    return this.tsSec === undefined ? undefined : this.tsSec + (this.tsNsec ?? 0) / 1e9;
   }
 
   /** The captured bytes. */
@@ -148,6 +158,10 @@ export function decode(pkt: DecodablePacket | Uint8Array, linktype = 1): Decoded
     decoder.decode(buf, linktype, buf.length);
   } else {
     decoder.decodePacket(pkt);
+    const ts = pkt as { tsSec?: unknown; tsNsec?: unknown };
+    if (typeof ts.tsSec === 'number' && typeof ts.tsNsec === 'number') {
+      return new DecodedPacket(decoder, { tsSec: ts.tsSec, tsNsec: ts.tsNsec });
+    }
   }
   return new DecodedPacket(decoder);
 }
