@@ -50,8 +50,10 @@ export function register(program: Command): void {
       'Captures packets on a device, like tcpdump: one summary line per packet on stdout, ' +
         'NDJSON with --json, or with -w the packets go to a pcap file and only a running count ' +
         'is shown (on a terminal). The filter may be given with -f or as the trailing words. ' +
-        'Ends after -c COUNT packets, or on Ctrl-C / SIGTERM, and then prints the capture ' +
-        'statistics on stderr. Needs root or the capabilities cap_net_raw,cap_net_admin.',
+        'Ends after -c COUNT packets, or on Ctrl-C / SIGTERM (after one more packet buffer ' +
+        'timeout, so that packets still in the kernel are kept; a second Ctrl-C stops at once), ' +
+        'and then prints the capture statistics on stderr. Needs root or the capabilities ' +
+        'cap_net_raw,cap_net_admin.',
     )
     .argument('[expr...]', 'BPF filter expression (the same as -f)')
     .option('-i, --interface <name>', 'device to capture on (see `pcapkit devices`)', DEFAULT_DEVICE)
@@ -128,25 +130,33 @@ async function runSniff(expr: string, options: SniffOptions): Promise<number> {
     throw err;
   }
   let stats: CaptureStats | undefined;
-  let stopping = false;
+  let stopped = false;
+  /** Reads the kernel counters (they go with the handle), then closes: the loop below ends. */
   const stop = () => {
-    if (stopping) return;
-    stopping = true;
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(drainTimer);
     try {
-      stats = sock.stats(); // the kernel counters go with the handle: read them first
+      stats = sock.stats();
     } catch {
       // already closed
     }
     void sock.close();
   };
+  // A signal first lets the capture run one more packet buffer timeout, so that packets the
+  // kernel still holds in an unfinished block are delivered and counted instead of lost.
+  const drainMs = options.immediate ? 20 : options.timeout + 50;
+  let drainTimer: NodeJS.Timeout | undefined;
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!stopping) {
-      stop(); // ends the loop below; queued packets are still handled
-      return;
+    signals++;
+    if (signals === 1) drainTimer = setTimeout(stop, drainMs);
+    else if (signals === 2) stop(); // don't wait for the drain
+    else {
+      // still not gone: die of the signal, as the shell expects
+      removeHandlers();
+      process.kill(process.pid, signal);
     }
-    // A second signal while stopping: die of it, as the shell expects.
-    removeHandlers();
-    process.kill(process.pid, signal);
   };
   const removeHandlers = () => {
     process.removeListener('SIGINT', onSignal);
