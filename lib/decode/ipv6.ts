@@ -61,6 +61,8 @@ export class IPv6 extends BaseLayer {
         this.fragmentId = data.readUInt32BE(p + 4);
         nh = data[p];
         p += 8;
+        // In a later fragment what follows is fragment data, not more headers.
+        if (this.fragmentOffset !== 0) break;
         continue;
       }
       break;
