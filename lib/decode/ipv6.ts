@@ -36,6 +36,7 @@ export class IPv6 extends BaseLayer {
     if (datagramEnd > end) datagramEnd = end;
     let p = offset + 40;
     let nh = this.nextHeader;
+    let laterFragment = false;
     // Every extension header is at least 8 bytes and must fit in the datagram, so the walk is
     // bounded by the datagram's length; real packets may carry long chains (tcpdump's tests
     // have one with over 100 headers), and stopping early would report an extension header
@@ -55,14 +56,20 @@ export class IPv6 extends BaseLayer {
         if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
         this.extensions.push(nh);
         const fo = data.readUInt16BE(p + 2);
-        this.hasFragment = true;
-        this.fragmentOffset = fo >>> 3;
-        this.moreFragments = (fo & 1) !== 0;
-        this.fragmentId = data.readUInt32BE(p + 4);
+        if (!this.hasFragment) {
+          // The outermost Fragment header is this packet's (tshark reports that one too).
+          this.hasFragment = true;
+          this.fragmentOffset = fo >>> 3;
+          this.moreFragments = (fo & 1) !== 0;
+          this.fragmentId = data.readUInt32BE(p + 4);
+        }
         nh = data[p];
         p += 8;
         // In a later fragment what follows is fragment data, not more headers.
-        if (this.fragmentOffset !== 0) break;
+        if (fo >>> 3 !== 0) {
+          laterFragment = true;
+          break;
+        }
         continue;
       }
       break;
@@ -70,7 +77,7 @@ export class IPv6 extends BaseLayer {
     this.protocol = nh;
     this.headerLength = p - offset;
     this.payloadLength = datagramEnd - p;
-    if (this.hasFragment && this.fragmentOffset !== 0) return LayerType.Payload;
+    if (laterFragment) return LayerType.Payload;
     return nextForIpProtocol(nh);
   }
 
