@@ -53,7 +53,7 @@ function versionText(): string {
 export function buildProgram(): Command {
   const program = new Command('pcapkit');
   program
-    .description('Read, filter, check and repair packet captures (pcap, pcapng) with libpcap.')
+    .description('Capture, read, filter, check, repair and send packets (pcap, pcapng) with libpcap.')
     .version(versionText(), '-V, --version', 'print the pcapkit and libpcap versions')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
@@ -70,6 +70,9 @@ export function buildProgram(): Command {
       "  $ pcapkit filter trace.pcap dns.pcap 'udp port 53'\n" +
       '  $ pcapkit check trace.pcap other.pcapng\n' +
       '  $ pcapkit repair crashed.pcap recovered.pcap\n' +
+      "  $ pcapkit read trace.pcap -c 20\n" +
+      "  $ sudo pcapkit sniff -i lo -f 'ip and icmp' -c 4\n" +
+      '  $ sudo pcapkit capture -o bug.tar.gz -- node client.js\n' +
       '  $ pcapkit help filter\n' +
       '\nExit status:\n' +
       '    0  success\n' +
