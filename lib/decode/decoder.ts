@@ -11,7 +11,7 @@ import { LinuxSLL, LinuxSLL2, Loopback } from './link';
 import { Payload } from './payload';
 import { TCP } from './tcp';
 import { UDP } from './udp';
-import { LayerType, type DecodingLayer } from './types';
+import { LayerType } from './types';
 
 /** 802.1Q/802.1ad tags decoded per packet (deeper stacks end in Payload). */
 export const MAX_VLAN_TAGS = 8;
@@ -103,87 +103,165 @@ export class Decoder {
     let prevEtherType = 0;
     let prev: LayerType = LayerType.None;
     while (next !== LayerType.None && this.layerCount < MAX_LAYERS) {
-      let layer: DecodingLayer;
+      // Each case reads the fields of its own concrete layer class, so every property access
+      // stays monomorphic (one `layer` variable holding 14 classes made them megamorphic, the
+      // main cost of decoding).
       let following: LayerType;
+      let type: LayerType;
+      let trunc: boolean;
+      let mal: boolean;
       switch (next) {
-        case LayerType.Ethernet:
-          layer = this.ethernet;
-          following = this.ethernet.decode(data, offset, end);
-          prevEtherType = this.ethernet.etherType;
-          break;
-        case LayerType.Dot1Q: {
-          if (this.vlanCount === MAX_VLAN_TAGS) {
-            layer = this.payload;
-            following = this.payload.decode(data, offset, end);
-            break;
-          }
-          const tag = this.vlans[this.vlanCount++];
-          layer = tag;
-          following = tag.decodeTag(data, offset, end, prevEtherType);
-          prevEtherType = tag.etherType;
+        case LayerType.Ethernet: {
+          const l = this.ethernet;
+          following = l.decode(data, offset, end);
+          prevEtherType = l.etherType;
+          type = LayerType.Ethernet;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
         }
-        case LayerType.LinuxSLL:
-          layer = this.sll;
-          following = this.sll.decode(data, offset, end);
-          prevEtherType = this.sll.protocol;
+        case LayerType.Dot1Q: {
+          if (this.vlanCount === MAX_VLAN_TAGS) {
+            const l = this.payload;
+            following = l.decode(data, offset, end);
+            type = LayerType.Payload;
+            trunc = l.truncated;
+            mal = l.malformed;
+            offset = l.offset + l.headerLength;
+            break;
+          }
+          const l = this.vlans[this.vlanCount++];
+          following = l.decodeTag(data, offset, end, prevEtherType);
+          prevEtherType = l.etherType;
+          type = LayerType.Dot1Q;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.LinuxSLL2:
-          layer = this.sll2;
-          following = this.sll2.decode(data, offset, end);
-          prevEtherType = this.sll2.protocol;
+        }
+        case LayerType.LinuxSLL: {
+          const l = this.sll;
+          following = l.decode(data, offset, end);
+          prevEtherType = l.protocol;
+          type = LayerType.LinuxSLL;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.Loopback:
-          layer = this.loopback;
-          following = this.loopback.decodeFamily(data, offset, end, linktype === 108);
+        }
+        case LayerType.LinuxSLL2: {
+          const l = this.sll2;
+          following = l.decode(data, offset, end);
+          prevEtherType = l.protocol;
+          type = LayerType.LinuxSLL2;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.ARP:
-          layer = this.arp;
-          following = this.arp.decode(data, offset, end);
+        }
+        case LayerType.Loopback: {
+          const l = this.loopback;
+          following = l.decodeFamily(data, offset, end, linktype === 108);
+          type = LayerType.Loopback;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.IPv4:
-          layer = this.ipv4;
-          following = this.ipv4.decode(data, offset, end);
-          end = this.ipv4.datagramEnd; // drop link-layer padding
+        }
+        case LayerType.ARP: {
+          const l = this.arp;
+          following = l.decode(data, offset, end);
+          type = LayerType.ARP;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.IPv6:
-          layer = this.ipv6;
-          following = this.ipv6.decode(data, offset, end);
-          end = this.ipv6.datagramEnd;
+        }
+        case LayerType.IPv4: {
+          const l = this.ipv4;
+          following = l.decode(data, offset, end);
+          type = LayerType.IPv4;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
+          end = offset + l.payloadLength; // drop link-layer padding
           break;
-        case LayerType.TCP:
-          layer = this.tcp;
-          following = this.tcp.decode(data, offset, end);
+        }
+        case LayerType.IPv6: {
+          const l = this.ipv6;
+          following = l.decode(data, offset, end);
+          type = LayerType.IPv6;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
+          end = l.datagramEnd;
           break;
-        case LayerType.UDP:
-          layer = this.udp;
-          following = this.udp.decode(data, offset, end);
-          end = this.udp.offset + this.udp.headerLength + this.udp.payloadLength;
+        }
+        case LayerType.TCP: {
+          const l = this.tcp;
+          following = l.decode(data, offset, end);
+          type = LayerType.TCP;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.ICMPv4:
-          layer = this.icmpv4;
-          following = this.icmpv4.decode(data, offset, end);
+        }
+        case LayerType.UDP: {
+          const l = this.udp;
+          following = l.decode(data, offset, end);
+          type = LayerType.UDP;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
+          end = offset + l.payloadLength;
           break;
-        case LayerType.ICMPv6:
-          layer = this.icmpv6;
-          following = this.icmpv6.decode(data, offset, end);
+        }
+        case LayerType.ICMPv4: {
+          const l = this.icmpv4;
+          following = l.decode(data, offset, end);
+          type = LayerType.ICMPv4;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        case LayerType.DNS:
-          layer = this.dns;
-          following = prev === LayerType.TCP ? this.dns.decodeTcp(data, offset, end) : this.dns.decode(data, offset, end);
+        }
+        case LayerType.ICMPv6: {
+          const l = this.icmpv6;
+          following = l.decode(data, offset, end);
+          type = LayerType.ICMPv6;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
-        default:
-          layer = this.payload;
-          following = this.payload.decode(data, offset, end);
+        }
+        case LayerType.DNS: {
+          const l = this.dns;
+          following = prev === LayerType.TCP ? l.decodeTcp(data, offset, end) : l.decode(data, offset, end);
+          type = LayerType.DNS;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
           break;
+        }
+        default: {
+          const l = this.payload;
+          following = l.decode(data, offset, end);
+          type = LayerType.Payload;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.offset + l.headerLength;
+          break;
+        }
       }
-      this.layerTypes[this.layerCount++] = layer.type;
-      this.present |= 1 << layer.type;
-      if (layer.truncated) this.truncated = true;
-      if (layer.malformed) this.malformed = true;
-      if (layer.truncated || layer.malformed) break;
-      offset = layer.offset + layer.headerLength;
-      prev = layer.type;
+      this.layerTypes[this.layerCount++] = type;
+      this.present |= 1 << type;
+      if (trunc || mal) {
+        if (trunc) this.truncated = true;
+        if (mal) this.malformed = true;
+        break;
+      }
+      prev = type;
       next = following;
       if (next === LayerType.Payload && offset >= end) break; // nothing left to call payload
     }
