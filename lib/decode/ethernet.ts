@@ -12,7 +12,8 @@ export class Ethernet extends BaseLayer {
     this.begin(data, offset);
     this.etherType = 0;
     if (end - offset < 14) return this.cut();
-    this.etherType = data.readUInt16BE(offset + 12);
+    // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
+    this.etherType = (data[offset + 12] << 8) | data[offset + 13];
     this.headerLength = 14;
     this.payloadLength = end - offset - 14;
     return nextForEtherType(this.etherType);

@@ -21,8 +21,9 @@ export class IPv4 extends BaseLayer {
     this.ihl = vihl & 0x0f;
     const hlen = this.ihl * 4;
     if (hlen < 20) return this.bad();
-    this.totalLength = data.readUInt16BE(offset + 2);
-    const ff = data.readUInt16BE(offset + 6);
+    // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
+    this.totalLength = (data[offset + 2] << 8) | data[offset + 3];
+    const ff = (data[offset + 6] << 8) | data[offset + 7];
     this.flags = ff >>> 13;
     this.fragmentOffset = ff & 0x1fff;
     this.protocol = data[offset + 9];

@@ -23,8 +23,9 @@ export class TCP extends BaseLayer {
     this.begin(data, offset);
     this.srcPort = this.dstPort = this.dataOffset = this.flags = 0;
     if (end - offset < 20) return this.cut();
-    this.srcPort = data.readUInt16BE(offset);
-    this.dstPort = data.readUInt16BE(offset + 2);
+    // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
+    this.srcPort = (data[offset] << 8) | data[offset + 1];
+    this.dstPort = (data[offset + 2] << 8) | data[offset + 3];
     this.dataOffset = data[offset + 12] >> 4;
     this.flags = ((data[offset + 12] & 1) << 8) | data[offset + 13];
     const hlen = this.dataOffset * 4;

@@ -14,9 +14,10 @@ export class UDP extends BaseLayer {
     this.begin(data, offset);
     this.srcPort = this.dstPort = this.length = 0;
     if (end - offset < 8) return this.cut();
-    this.srcPort = data.readUInt16BE(offset);
-    this.dstPort = data.readUInt16BE(offset + 2);
-    this.length = data.readUInt16BE(offset + 4);
+    // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
+    this.srcPort = (data[offset] << 8) | data[offset + 1];
+    this.dstPort = (data[offset + 2] << 8) | data[offset + 3];
+    this.length = (data[offset + 4] << 8) | data[offset + 5];
     this.headerLength = 8;
     // The datagram ends at its length field, unless the capture ends first (or the field
     // is 0, as for jumbograms).
