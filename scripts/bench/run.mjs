@@ -2,6 +2,7 @@
 // `npm run bench`: pcapkit against tcpdump and a plain C libpcap loop, side by side.
 //
 //   node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR] [--null]
+//                              [--pcap-packets N] [--no-pcap] [--groups filter,read,decode]
 //
 //   --packets N   capture size (default 5,000,000 packets, ~2.9 GB; generated once, reused)
 //   --rounds N    rounds (default 5)
@@ -9,6 +10,17 @@
 //   --null        timed filter runs write to /dev/null (the outputs are still compared with
 //                 tcpdump's once, untimed): takes the kernel's page-cache writes, the noisiest
 //                 part on a shared VM, out of the comparison
+//   --pcap-packets N  the `pcap` npm package's decoder decodes only the first N packets (its
+//                 I/O-only loop too); its ratios then compare per-packet rates (default: all)
+//   --no-pcap     skip the `pcap` npm package (no install)
+//   --groups G    only these job groups (comma-separated: filter, read, decode; default all)
+//
+// Decoding (group 'decode'): `for await` + one reused pcapkit Decoder (Ethernet -> IP ->
+// TCP/UDP ports and the IPv4 source as an integer) against the plain `for await` loop, and
+// against the `pcap` npm package (node_pcap) decoding the same packets and reading the same
+// fields. node_pcap is a dependency of the bench only (scripts/bench/package.json), installed
+// on demand into scripts/bench/node_modules with --ignore-scripts: only its pure-JS decoder is
+// used, fed from pcapkit's reader (its own capture sessions need its native binding).
 //
 // Every measurement is a fresh child process: tcpdump and the C loop are timed from outside
 // (runwrap: fork..wait4, peak RSS from wait4's rusage); pcapkit runs in `node task.mjs ...`,
@@ -27,10 +39,19 @@ import { ensureCapture, DATA_DIR, DEFAULT_PACKETS, GENERATOR_VERSION } from './g
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FILTERS = ['arp', 'tcp port 443', ''];
-const TARGETS = { filter: 1.05, iter: 1.5, batches: 1.2, rssMB: 150 };
+const TARGETS = { filter: 1.05, iter: 1.5, batches: 1.2, decode: 1.25, vsPcap: 5, rssMB: 150 };
+const GROUPS = ['filter', 'read', 'decode'];
 
 function parseArgs(argv) {
-  const o = { packets: DEFAULT_PACKETS, rounds: 5, outDir: path.join(DATA_DIR, 'out'), null: false };
+  const o = {
+    packets: DEFAULT_PACKETS,
+    rounds: 5,
+    outDir: path.join(DATA_DIR, 'out'),
+    null: false,
+    pcapPackets: null,
+    pcap: true,
+    groups: GROUPS,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [k, inline] = argv[i].split(/=(.*)/s);
     const val = () => (inline !== undefined ? inline : argv[++i]);
@@ -38,13 +59,24 @@ function parseArgs(argv) {
     else if (k === '--rounds') o.rounds = Number(val());
     else if (k === '--out-dir') o.outDir = path.resolve(val());
     else if (k === '--null') o.null = true;
+    else if (k === '--pcap-packets') o.pcapPackets = Number(val());
+    else if (k === '--no-pcap') o.pcap = false;
+    else if (k === '--groups') o.groups = val().split(',').filter(Boolean);
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR] [--null]');
+      console.log(
+        'usage: node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR] [--null]\n' +
+          '                                  [--pcap-packets N] [--no-pcap] [--groups filter,read,decode]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!Number.isInteger(o.packets) || o.packets <= 0) throw new Error('--packets must be a positive integer');
   if (!Number.isInteger(o.rounds) || o.rounds <= 0) throw new Error('--rounds must be a positive integer');
+  if (o.pcapPackets !== null && (!Number.isInteger(o.pcapPackets) || o.pcapPackets <= 0)) {
+    throw new Error('--pcap-packets must be a positive integer');
+  }
+  const unknown = o.groups.filter((g) => !GROUPS.includes(g));
+  if (unknown.length || o.groups.length === 0) throw new Error(`--groups: one or more of ${GROUPS.join(', ')}`);
   return o;
 }
 
@@ -108,7 +140,39 @@ function runTask(args) {
     packets: out.packets,
     bytes: out.bytes,
     packetsWritten: out.packetsWritten,
+    decoded: out.portSum === undefined ? undefined : { ipv4: out.ipv4, tcp: out.tcp, udp: out.udp, portSum: out.portSum, ipSum: out.ipSum },
   };
+}
+
+// node_pcap (the `pcap` npm package), for the decode comparison: a dependency of the bench only
+// (scripts/bench/package.json), installed on demand without its install scripts (its native
+// binding is neither built nor used). Returns its version, or null when it cannot be had.
+function ensurePcapPackage() {
+  const wanted = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8')).dependencies.pcap;
+  const installed = () => {
+    try {
+      const v = JSON.parse(fs.readFileSync(path.join(here, 'node_modules/pcap/package.json'), 'utf8')).version;
+      createRequire(path.join(here, 'package.json')).resolve('pcap/decode');
+      return !/^\d+\.\d+\.\d+$/.test(wanted) || v === wanted ? v : null;
+    } catch {
+      return null;
+    }
+  };
+  const have = installed();
+  if (have) return have;
+  const npm = which('npm');
+  if (!npm) {
+    log('warning: npm not found; the pcap npm decoder row is skipped');
+    return null;
+  }
+  log(`installing the bench's own dependencies (pcap ${wanted}) into ${path.join(here, 'node_modules')}`);
+  const r = spawnSync(npm, ['install', '--prefix', here, '--no-audit', '--no-fund', '--ignore-scripts'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const v = r.status === 0 ? installed() : null;
+  if (!v) log(`warning: npm install of the bench dependencies failed; the pcap npm decoder row is skipped\n${(r.stderr || r.error?.message || '').trim()}`);
+  return v;
 }
 
 function sameFiles(a, b) {
@@ -161,8 +225,9 @@ log(`page cache warmed (${(Number(process.hrtime.bigint() - t) / 1e6).toFixed(0)
 // -Z root keeps it as it is.
 const tcpdumpUser = process.getuid?.() === 0 ? ['-Z', 'root'] : [];
 const jobs = [];
+const want = (g) => opts.groups.includes(g);
 const label = (f) => (f === '' ? "''" : `'${f}'`);
-for (const f of FILTERS) {
+for (const f of want('filter') ? FILTERS : []) {
   if (tcpdump) {
     jobs.push({
       id: `tcpdump ${label(f)}`,
@@ -180,7 +245,7 @@ for (const f of FILTERS) {
     out: outFile(`filterFile ${f}`),
   });
 }
-if (cloop) {
+if (cloop && want('read')) {
   jobs.push({
     id: 'C pcap_loop',
     group: 'read',
@@ -192,13 +257,35 @@ if (cloop) {
     },
   });
 }
-jobs.push({ id: 'for await (pkt)', group: 'read', role: 'pcapkit', run: () => runTask(['iter', IN]) });
-jobs.push({ id: 'batches()', group: 'read', role: 'pcapkit', run: () => runTask(['batches', IN]) });
+// The plain loop is also the decode jobs' baseline.
+const ITER = 'for await (pkt)';
+if (want('read') || want('decode')) jobs.push({ id: ITER, group: 'read', role: 'pcapkit', run: () => runTask(['iter', IN]) });
+if (want('read')) jobs.push({ id: 'batches()', group: 'read', role: 'pcapkit', run: () => runTask(['batches', IN]) });
+// Decoding: the plain loop + one reused Decoder, and the same loop with node_pcap's decoder.
+const DECODER = 'for await + Decoder';
+const pcapVersion = want('decode') && opts.pcap ? ensurePcapPackage() : null;
+const pcapLimit = opts.pcapPackets !== null && opts.pcapPackets < cap.packets ? opts.pcapPackets : null;
+const PCAPDEC = pcapLimit ? `pcap npm decoder (${pcapLimit})` : 'pcap npm decoder';
+// With a limit, node_pcap's I/O-only baseline is the plain loop over the same first packets.
+const PCAPITER = pcapLimit ? `for await (${pcapLimit})` : ITER;
+if (want('decode')) {
+  jobs.push({ id: DECODER, group: 'decode', role: 'pcapkit', run: () => runTask(['decode', IN]) });
+  if (pcapVersion) {
+    const lim = pcapLimit ? [String(pcapLimit)] : [];
+    jobs.push({ id: PCAPDEC, group: 'decode', role: 'baseline', packets: pcapLimit ?? undefined, run: () => runTask(['pcapdecode', IN, ...lim]) });
+    if (pcapLimit) {
+      jobs.push({ id: PCAPITER, group: 'decode', role: 'baseline', packets: pcapLimit, run: () => runTask(['iter', IN, ...lim]) });
+    }
+  }
+}
+const jobPackets = (id) => jobs.find((j) => j.id === id)?.packets ?? cap.packets;
 
 const hasSync = which('sync') !== null;
 const runs = new Map(jobs.map((j) => [j.id, []]));
 const identical = {};
 const baselineNode = runTask(['noop']);
+// With --pcap-packets, the Decoder's fields over node_pcap's packets, for the agreement check.
+const decodeCheck = pcapLimit && pcapVersion ? runTask(['decode', IN, String(pcapLimit)]) : null;
 log(`node + pcapkit loaded, doing nothing: peak RSS ${(baselineNode.maxrssKB / 1024).toFixed(1)} MiB`);
 
 // filterFile's output against tcpdump's, once both of a pair exist; both are removed after.
@@ -262,7 +349,7 @@ for (const j of jobs) {
     medianMs: med,
     minMs: Math.min(...rs.map((r) => r.ms)),
     maxMs: Math.max(...rs.map((r) => r.ms)),
-    packetsPerSec: (cap.packets / med) * 1000,
+    packetsPerSec: (jobPackets(j.id) / med) * 1000,
     peakRssMB: MB(max(rs.map((r) => r.maxrssKB))),
     medianCpuMs: median(rs.map((r) => (r.userMs ?? NaN) + (r.sysMs ?? NaN)).filter((x) => !Number.isNaN(x))),
     runs: rs,
@@ -273,33 +360,67 @@ for (const j of jobs) {
 const warnings = [];
 for (const j of jobs) {
   for (const r of runs.get(j.id)) {
-    if (r.packets !== undefined && r.packets !== cap.packets) {
-      warnings.push(`${j.id}: read ${r.packets} packets, expected ${cap.packets}`);
+    if (r.packets !== undefined && r.packets !== jobPackets(j.id)) {
+      warnings.push(`${j.id}: read ${r.packets} packets, expected ${jobPackets(j.id)}`);
     }
   }
 }
 const readBytes = new Set(jobs.filter((j) => j.group === 'read').flatMap((j) => runs.get(j.id).map((r) => r.bytes)));
 if (readBytes.size > 1) warnings.push(`read loops disagree on the byte count: ${[...readBytes].join(', ')}`);
 
-const ratios = [];
-function ratio(name, num, den, target) {
-  if (!summary[num] || !summary[den]) return;
-  const a = runs.get(num);
-  const b = runs.get(den);
-  const paired = median(a.map((r, i) => r.ms / b[i].ms));
-  const value = summary[num].medianMs / summary[den].medianMs;
-  const cpu = summary[num].medianCpuMs / summary[den].medianCpuMs;
-  ratios.push({ name, value, pairedMedian: paired, cpuRatio: cpu, target, pass: value <= target });
+// A measure: one job's wall and CPU ms per packet in each round (jobs over fewer packets compare
+// by rate), with its medians; or the difference of two measures (time beyond a baseline loop).
+function measure(id) {
+  if (!summary[id]) return null;
+  const n = jobPackets(id);
+  const rs = runs.get(id);
+  const wall = rs.map((r) => r.ms / n);
+  const cpu = rs.map((r) => ((r.userMs ?? NaN) + (r.sysMs ?? NaN)) / n);
+  return { wall, cpu, medWall: summary[id].medianMs / n, medCpu: summary[id].medianCpuMs / n };
 }
-for (const f of FILTERS) ratio(`filterFile/tcpdump ${label(f)}`, `filterFile ${label(f)}`, `tcpdump ${label(f)}`, TARGETS.filter);
-ratio('for-await/C loop', 'for await (pkt)', 'C pcap_loop', TARGETS.iter);
-ratio('batches/C loop', 'batches()', 'C pcap_loop', TARGETS.batches);
+function minus(a, b) {
+  if (!a || !b) return null;
+  return {
+    wall: a.wall.map((x, i) => x - b.wall[i]),
+    cpu: a.cpu.map((x, i) => x - b.cpu[i]),
+    medWall: a.medWall - b.medWall,
+    medCpu: a.medCpu - b.medCpu,
+  };
+}
+const ratios = [];
+// value (judged) = ratio of median times; dir '<=' or '>=' the target; target null: informative.
+function ratio(name, a, b, target, dir = '<=') {
+  if (!a || !b) return;
+  const paired = median(a.wall.map((x, i) => x / b.wall[i]));
+  const value = a.medWall / b.medWall;
+  const cpu = a.medCpu / b.medCpu;
+  const pass = target === null ? null : dir === '<=' ? value <= target : value >= target;
+  ratios.push({ name, value, pairedMedian: paired, cpuRatio: cpu, target, dir, pass });
+}
+for (const f of FILTERS) ratio(`filterFile/tcpdump ${label(f)}`, measure(`filterFile ${label(f)}`), measure(`tcpdump ${label(f)}`), TARGETS.filter);
+ratio('for-await/C loop', measure(ITER), measure('C pcap_loop'), TARGETS.iter);
+ratio('batches/C loop', measure('batches()'), measure('C pcap_loop'), TARGETS.batches);
+ratio('Decoder loop/for-await', measure(DECODER), measure(ITER), TARGETS.decode);
+ratio('pcap/Decoder, whole loop', measure(PCAPDEC), measure(DECODER), TARGETS.vsPcap, '>=');
+ratio('pcap/Decoder, decode only', minus(measure(PCAPDEC), measure(PCAPITER)), minus(measure(DECODER), measure(ITER)), null);
+
+// Both decoders must have seen the same thing: packets with IPv4, TCP, UDP, sums of ports and
+// of IPv4 sources. With a packet limit, an untimed Decoder run over the same packets is compared.
+let decodeAgreement = null;
+if (summary[DECODER] && summary[PCAPDEC]) {
+  const ours = (pcapLimit ? decodeCheck : runs.get(DECODER)[0]).decoded;
+  const theirs = runs.get(PCAPDEC)[0].decoded;
+  const same = JSON.stringify(ours) === JSON.stringify(theirs);
+  decodeAgreement = { same, pcapkit: ours, pcap: theirs };
+  if (!same) warnings.push(`Decoder and node_pcap disagree: ${JSON.stringify(ours)} vs ${JSON.stringify(theirs)}`);
+}
 const pcapkitJobs = jobs.filter((j) => j.role === 'pcapkit');
 const worstRss = pcapkitJobs.reduce((w, j) => (summary[j.id].peakRssMB > (w?.mb ?? -1) ? { id: j.id, mb: summary[j.id].peakRssMB } : w), null);
 
 const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
+const W = Math.max(24, ...jobs.map((j) => j.id.length + 2));
 const lines = [];
 lines.push('');
 lines.push(
@@ -308,23 +429,23 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  `${pad('job', 24)}${lpad('median ms', 11)}${lpad('min', 9)}${lpad('max', 9)}${lpad('Mpkt/s', 9)}` +
+  `${pad('job', W)}${lpad('median ms', 11)}${lpad('min', 9)}${lpad('max', 9)}${lpad('Mpkt/s', 9)}` +
     `${lpad('CPU ms', 9)}${lpad('peak RSS MB', 13)}`,
 );
 for (const j of jobs) {
   const s = summary[j.id];
   lines.push(
-    `${pad(j.id, 24)}${lpad(fmt(s.medianMs), 11)}${lpad(fmt(s.minMs), 9)}${lpad(fmt(s.maxMs), 9)}` +
+    `${pad(j.id, W)}${lpad(fmt(s.medianMs), 11)}${lpad(fmt(s.minMs), 9)}${lpad(fmt(s.maxMs), 9)}` +
       `${lpad(fmt(s.packetsPerSec / 1e6, 2), 9)}${lpad(fmt(s.medianCpuMs), 9)}${lpad(fmt(s.peakRssMB, 1), 13)}`,
   );
 }
-lines.push(`${pad('(node + pcapkit, idle)', 24)}${lpad('', 47)}${lpad(fmt(MB(baselineNode.maxrssKB), 1), 13)}`);
+lines.push(`${pad('(node + pcapkit, idle)', W)}${lpad('', 47)}${lpad(fmt(MB(baselineNode.maxrssKB), 1), 13)}`);
 lines.push('');
 lines.push(`${pad('target', 34)}${lpad('ratio', 8)}${lpad('paired', 8)}${lpad('CPU', 8)}${lpad('goal', 9)}  result`);
 for (const r of ratios) {
   lines.push(
     `${pad(r.name, 34)}${lpad(fmt(r.value, 3), 8)}${lpad(fmt(r.pairedMedian, 3), 8)}${lpad(fmt(r.cpuRatio, 3), 8)}` +
-      `${lpad(`<= ${r.target}`, 9)}  ${r.pass ? 'PASS' : 'MISS'}`,
+      `${lpad(r.target === null ? 'info' : `${r.dir} ${r.target}`, 9)}  ${r.pass === null ? '-' : r.pass ? 'PASS' : 'MISS'}`,
   );
 }
 const rssPass = worstRss !== null && worstRss.mb !== null && worstRss.mb <= TARGETS.rssMB;
@@ -339,6 +460,35 @@ lines.push(
 );
 lines.push(`filter outputs: ${opts.null ? '/dev/null (outputs compared once, untimed)' : opts.outDir}`);
 lines.push('pcapkit times are in-process (node startup excluded); tcpdump and the C loop are whole processes.');
+if (summary[DECODER]) {
+  lines.push(
+    `decode: '${DECODER}' = '${ITER}' + d.decodePacket(pkt) with one reused Decoder, reading the IPv4 source ` +
+      'as an integer and the TCP/UDP ports; Decoder loop/for-await: its whole loop over the plain loop.',
+  );
+}
+if (summary[PCAPDEC]) {
+  lines.push(
+    `'${PCAPDEC}': the same loop (pcapkit's reader for I/O) with node_pcap ${pcapVersion} decoding each packet ` +
+      "(decode.packet({ buf, header, link_type })) and reading the same fields.",
+  );
+  lines.push(
+    'pcap/Decoder, whole loop = node_pcap loop time / Decoder loop time: the >= 5x target is judged on this one. ' +
+      `decode only = each loop minus its plain for-await loop ('${PCAPITER}', '${ITER}'): the decoders' own work.`,
+  );
+  if (pcapLimit) {
+    lines.push(
+      `node_pcap decoded only the first ${pcapLimit} of ${cap.packets} packets (--pcap-packets): its ratios compare ` +
+        'time per packet.',
+    );
+  }
+}
+if (decodeAgreement) {
+  const a = decodeAgreement.pcapkit;
+  lines.push(
+    `Decoder vs node_pcap fields: ${decodeAgreement.same ? 'identical' : 'DIFFERENT'} (IPv4 ${a.ipv4}, TCP ${a.tcp}, ` +
+      `UDP ${a.udp} packets; port sum ${a.portSum}, IPv4 source sum mod 2^32 ${a.ipSum})`,
+  );
+}
 lines.push('');
 for (const [g, r] of Object.entries(identical)) {
   lines.push(`filterFile output vs tcpdump, ${g.replace('filter ', '')}: ${r.identical ? 'byte-identical' : 'DIFFERENT'} (${r.detail})`);
@@ -396,6 +546,7 @@ const results = {
   ratios,
   peakRss: { worst: worstRss, target: TARGETS.rssMB, pass: rssPass },
   identical,
+  decode: { pcapVersion, pcapPackets: pcapLimit ?? (summary[PCAPDEC] ? cap.packets : null), agreement: decodeAgreement },
   warnings,
 };
 fs.writeFileSync(path.join(DATA_DIR, 'results.json'), JSON.stringify(results, null, 2) + '\n');

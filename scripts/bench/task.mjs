@@ -4,18 +4,35 @@
 //   node task.mjs filter IN OUT EXPR   filterFile(IN, OUT, EXPR)
 //   node task.mjs iter IN              for await (const pkt of reader): count, sum pkt.caplen
 //   node task.mjs batches IN           for await (const b of reader.batches()): sum b.caplen(i)
+//   node task.mjs decode IN [N]        `iter` + one reused Decoder per packet: IPv4 source as an
+//                                      integer, TCP/UDP ports (first N packets when N is given)
+//   node task.mjs pcapdecode IN [N]    `iter` + the `pcap` npm package's (node_pcap) decoder on
+//                                      every packet, reading the same fields (needs
+//                                      scripts/bench/node_modules, installed by run.mjs)
+//   node task.mjs iter IN N            `iter` stopped after N packets (the I/O-only baseline
+//                                      of a partial pcapdecode run)
 //   node task.mjs noop                 loads pcapkit and exits (baseline RSS)
 //
-// Prints one JSON line: { kind, ms, packets, bytes, maxRSSKB, userMs, sysMs }. `ms` is the
+// Prints one JSON line: { kind, ms, packets, bytes, maxRSSKB, userMs, sysMs } (+ portSum,
+// ipSum, ipv4, tcp, udp for the decode kinds: the same for both decoders, compared by run.mjs). `ms` is the
 // operation's own wall time (opening the reader included; node startup and loading pcapkit
 // excluded).
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { PCAPReader, filterFile } = await import(pathToFileURL(path.resolve(here, '../../dist/esm/index.mjs')).href);
+const { PCAPReader, filterFile, Decoder, LayerType } = await import(
+  pathToFileURL(path.resolve(here, '../../dist/esm/index.mjs')).href
+);
 
 const [kind, ...args] = process.argv.slice(2);
+// Optional packet limit (iter/decode/pcapdecode): Infinity = the whole file.
+const limit = ['iter', 'decode', 'pcapdecode'].includes(kind) && args[1] !== undefined ? Number(args[1]) : Infinity;
+// node_pcap's pure-JS decoder only (its native capture binding is never built or loaded).
+// Loaded before the clock starts, like pcapkit.
+const pcapDecode =
+  kind === 'pcapdecode' ? createRequire(path.join(here, 'package.json'))('pcap/decode').decode.packet : null;
 let packets = 0;
 let bytes = 0;
 let extra = {};
@@ -32,10 +49,92 @@ switch (kind) {
   }
   case 'iter': {
     const reader = new PCAPReader(args[0]);
+    if (limit === Infinity) {
+      for await (const pkt of reader) {
+        packets++;
+        bytes += pkt.caplen;
+      }
+    } else {
+      for await (const pkt of reader) {
+        if (packets === limit) break;
+        packets++;
+        bytes += pkt.caplen;
+      }
+    }
+    break;
+  }
+  case 'decode': {
+    // The loop of `iter`, plus: Ethernet -> IP -> TCP/UDP with one reused Decoder.
+    const reader = new PCAPReader(args[0]);
+    const d = new Decoder();
+    let portSum = 0;
+    let ipSum = 0;
+    let ipv4 = 0;
+    let tcp = 0;
+    let udp = 0;
     for await (const pkt of reader) {
+      if (packets === limit) break;
       packets++;
       bytes += pkt.caplen;
+      d.decodePacket(pkt);
+      if (d.has(LayerType.IPv4)) {
+        ipSum = (ipSum + d.ipv4.srcInt) >>> 0;
+        ipv4++;
+      }
+      if (d.has(LayerType.TCP)) {
+        portSum += d.tcp.srcPort + d.tcp.dstPort;
+        tcp++;
+      } else if (d.has(LayerType.UDP)) {
+        portSum += d.udp.srcPort + d.udp.dstPort;
+        udp++;
+      }
     }
+    extra = { portSum, ipSum, ipv4, tcp, udp };
+    break;
+  }
+  case 'pcapdecode': {
+    // The same loop and fields with node_pcap's decoder. node_pcap's live/offline sessions hand
+    // its decoder { buf, header, link_type }, the header being a shared 16-byte buffer the C++
+    // side overwrites per packet (tv_sec, tv_usec, caplen, len; little-endian): built here the
+    // same way, into one reused buffer, from pcapkit's packets (I/O by pcapkit's reader).
+    const reader = new PCAPReader(args[0]);
+    const header = Buffer.alloc(16);
+    const raw = { buf: null, header, link_type: null };
+    let portSum = 0;
+    let ipSum = 0;
+    let ipv4 = 0;
+    let tcp = 0;
+    let udp = 0;
+    for await (const pkt of reader) {
+      if (packets === limit) break;
+      packets++;
+      bytes += pkt.caplen;
+      header.writeUInt32LE(pkt.tsSec, 0);
+      header.writeUInt32LE(Math.floor(pkt.tsNsec / 1000), 4);
+      header.writeUInt32LE(pkt.caplen, 8);
+      header.writeUInt32LE(pkt.length, 12);
+      raw.buf = pkt.data;
+      raw.link_type = pkt.linktype === 1 ? 'LINKTYPE_ETHERNET' : `DLT_${pkt.linktype}`;
+      const decoded = pcapDecode(raw);
+      const eth = decoded.payload;
+      const ip = eth.payload;
+      if (eth.ethertype === 0x0800) {
+        const a = ip.saddr.addr;
+        ipSum = (ipSum + (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0)) >>> 0;
+        ipv4++;
+      }
+      if (eth.ethertype === 0x0800 || eth.ethertype === 0x86dd) {
+        const proto = eth.ethertype === 0x0800 ? ip.protocol : ip.nextHeader;
+        if (proto === 6) {
+          portSum += ip.payload.sport + ip.payload.dport;
+          tcp++;
+        } else if (proto === 17) {
+          portSum += ip.payload.sport + ip.payload.dport;
+          udp++;
+        }
+      }
+    }
+    extra = { portSum, ipSum, ipv4, tcp, udp };
     break;
   }
   case 'batches': {
