@@ -4,6 +4,7 @@ export { Packet, PacketBatch } from './packet';
 export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
 export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
 export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress } from './filter-file';
+export { filterFiles, type FilterJobSpec, type FilterFilesOptions, type FilterFilesOutcome } from './filter-files';
 export { BpfFilter } from './bpf';
 export { PCAPSocket, type SocketOptions, type CaptureStats } from './socket';
 export { capture, defaultCaptureName, type CaptureOptions, type CaptureResult } from './capture';

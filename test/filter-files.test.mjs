@@ -1,0 +1,52 @@
+// filterFiles(): several filter jobs at once; each output as tcpdump writes it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filterFiles, PcapError } from '../dist/esm/index.mjs';
+import { writeSampleCapture } from '../scripts/sample.mjs';
+import { tcpdumpFilter, toolsSkip } from './support/oracle.mjs';
+
+let dir;
+const inputs = [];
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pcapkit-ffs-'));
+  for (let i = 0; i < 4; i++) inputs.push(await writeSampleCapture(join(dir, `in${i}.pcap`), 20_000 + i * 1000, { start: 1_700_000_000 + i }));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('every job runs, in parallel, with outputs identical to tcpdump', async (t) => {
+  const jobs = inputs.map((input, i) => ({ input, output: join(dir, `out${i}.pcap`), expression: i % 2 ? 'arp' : 'tcp port 443' }));
+  const done = [];
+  const outcomes = await filterFiles(jobs, { concurrency: 2, onJobDone: (job) => done.push(job.input) });
+  assert.equal(outcomes.length, 4);
+  assert.equal(done.length, 4);
+  outcomes.forEach((o, i) => {
+    assert.equal(o.job, jobs[i], 'outcomes are in the order of the jobs');
+    assert.equal(o.error, undefined);
+    assert.equal(o.result.packetsRead, 20_000 + i * 1000);
+  });
+  if (toolsSkip) return t.skip(toolsSkip);
+  jobs.forEach((job) => {
+    const ref = join(dir, 'ref.pcap');
+    tcpdumpFilter(job.input, ref, job.expression);
+    assert.ok(readFileSync(job.output).equals(readFileSync(ref)), `${job.output} equals tcpdump's`);
+  });
+});
+
+test('a failing job does not stop the others; bad options are refused', async () => {
+  const jobs = [
+    { input: inputs[0], output: join(dir, 'a.pcap') },
+    { input: join(dir, 'missing.pcap'), output: join(dir, 'b.pcap') },
+    { input: inputs[1], output: join(dir, 'c.pcap'), expression: 'tcp port' },
+    { input: inputs[2], output: join(dir, 'd.pcap') },
+  ];
+  const outcomes = await filterFiles(jobs, { expression: 'udp', concurrency: 3 });
+  assert.ok(outcomes[0].result.packetsWritten > 0);
+  assert.equal(outcomes[1].error.code, 'ENOENT');
+  assert.equal(outcomes[2].error.code, 'EFILTER');
+  assert.ok(outcomes[3].result.packetsWritten > 0);
+  await assert.rejects(filterFiles(jobs, { concurrency: 0 }), (e) => e instanceof PcapError && e.code === 'EINVAL');
+  await assert.rejects(filterFiles(jobs, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+});
