@@ -12,6 +12,7 @@ import {
   H_TS_NSEC,
   H_TS_SEC,
 } from './binding';
+import { PcapError } from './errors';
 
 export class Packet {
   /** Seconds since the epoch (integer, exact). */
@@ -97,22 +98,46 @@ export class Packet {
 /**
  * A batch of packets as the native layer delivered them. Iterating it creates Packet views;
  * the accessors read fields without creating any object, for the fastest loops.
+ *
+ * Lifetime: a batch whose memory you took (`arena`, `headers`, `packet(i)`, `data(i)`, or
+ * iterating it) keeps that memory for as long as you hold any of it. A batch used only through
+ * the accessors (`caplen(i)`, `tsSec(i)`, ...) is recycled when the loop moves on to the next
+ * batch; using it after that throws ECLOSED instead of showing other data.
  */
 export class PacketBatch implements Iterable<Packet> {
   readonly count: number;
-  readonly arena: Buffer;
-  /** HDR_STRIDE numbers per packet: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags. */
-  readonly headers: Float64Array;
+  private readonly _arena: Buffer;
+  private readonly _headers: Float64Array;
+  private _exposed = false;
+  private _recycled = false;
 
   constructor(arena: Buffer, headers: Float64Array, count: number) {
-    this.arena = arena;
-    this.headers = headers;
+    this._arena = arena;
+    this._headers = headers;
     this.count = count;
+  }
+
+  /** The packets' bytes back to back (a view; taking it keeps the batch's memory alive). */
+  get arena(): Buffer {
+    this.expose();
+    return this._arena;
+  }
+
+  /** HDR_STRIDE numbers per packet: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags. */
+  get headers(): Float64Array {
+    this.expose();
+    return this._headers;
+  }
+
+  /** True once the reader recycled this batch (see the class comment). */
+  get recycled(): boolean {
+    return this._recycled;
   }
 
   packet(i: number): Packet {
     if (!(i >= 0 && i < this.count)) throw new RangeError(`packet index ${i} out of range`);
-    const h = this.headers;
+    this.expose();
+    const h = this._headers;
     const o = i * HDR_STRIDE;
     return new Packet(
       h[o + H_TS_SEC],
@@ -121,38 +146,76 @@ export class PacketBatch implements Iterable<Packet> {
       h[o + H_LEN],
       h[o + H_LINKTYPE],
       h[o + H_IFINDEX],
-      this.arena,
+      this._arena,
       h[o + H_OFFSET],
     );
   }
 
   tsSec(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_TS_SEC];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_TS_SEC];
   }
   tsNsec(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_TS_NSEC];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_TS_NSEC];
   }
   caplen(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_CAPLEN];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_CAPLEN];
   }
   length(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_LEN];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_LEN];
   }
   linktype(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_LINKTYPE];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_LINKTYPE];
   }
   /** Byte offset of packet i's data in `arena`. */
   offset(i: number): number {
-    return this.headers[i * HDR_STRIDE + H_OFFSET];
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_OFFSET];
   }
-  /** Packet i's bytes as a view (allocates one Buffer view). */
+  /** Packet i's bytes as a view (allocates one Buffer view; keeps the batch's memory alive). */
   data(i: number): Buffer {
+    this.expose();
     const o = i * HDR_STRIDE;
-    const off = this.headers[o + H_OFFSET];
-    return this.arena.subarray(off, off + this.headers[o + H_CAPLEN]);
+    const off = this._headers[o + H_OFFSET];
+    return this._arena.subarray(off, off + this._headers[o + H_CAPLEN]);
   }
 
   *[Symbol.iterator](): Iterator<Packet> {
     for (let i = 0; i < this.count; i++) yield this.packet(i);
   }
+
+  /**
+   * @internal Called by the reader when its loop moves past this batch. Gives the memory back
+   * at once unless something may still hold a view of it (or `force`, for batches({ recycle })).
+   */
+  recycle(detach: (block: ArrayBuffer) => void, force: boolean): void {
+    if (this._recycled || (this._exposed && !force)) return;
+    this._recycled = true;
+    detach(this._arena.buffer as ArrayBuffer);
+  }
+
+  /**
+   * @internal The arena and headers for code that reads them synchronously and keeps no view
+   * (the dumper, decoders over a batch): does not pin the batch's memory.
+   */
+  raw(): { arena: Buffer; headers: Float64Array } {
+    if (this._recycled) throw recycledError();
+    return { arena: this._arena, headers: this._headers };
+  }
+
+  private expose(): void {
+    if (this._recycled) throw recycledError();
+    this._exposed = true;
+  }
+}
+
+function recycledError(): PcapError {
+  return new PcapError(
+    'ECLOSED',
+    'this batch was recycled when the loop moved on; take packet(i), data(i) or arena while iterating to keep its data',
+  );
 }

@@ -140,11 +140,12 @@ export class PCAPReader implements AsyncIterable<Packet> {
   /**
    * Batches of packets, for the fastest loops (see PacketBatch accessors).
    *
-   * With `recycle: true`, a batch (its arena, headers, and any Packet or data view taken from
-   * it) is valid only until the loop asks for the next batch: then it is emptied (every view
-   * reads as length 0; nothing is ever overwritten with other data) and its memory is reused
-   * at once. That saves the garbage collector's work and keeps the memory in cache; use it when
-   * the loop body does not keep packets.
+   * A batch used only through its accessors (`caplen(i)`, ...) is recycled when the loop asks
+   * for the next one; a batch whose packets, data views or arena were taken is left to the
+   * garbage collector, so those stay valid. With `recycle: true`, every batch (and any Packet
+   * or view taken from it) is valid only until the loop asks for the next batch: then it is
+   * emptied (views read as length 0; nothing is ever overwritten with other data) and its
+   * memory is reused at once.
    */
   async *batches(options: { recycle?: boolean } = {}): AsyncGenerator<PacketBatch, void, undefined> {
     const recycle = options.recycle === true;
@@ -164,7 +165,8 @@ export class PCAPReader implements AsyncIterable<Packet> {
           this.delivered += step.batch.count;
           yield step.batch;
         }
-        if (recycle) native.detachBlock(step.batch.arena.buffer as ArrayBuffer);
+        // The loop has moved on: give the memory back now unless a view of it may be held.
+        step.batch.recycle(native.detachBlock, recycle);
         if (step.error) throw step.error;
       }
     } finally {

@@ -175,7 +175,10 @@ export class PCAPWriter {
       }
     }
     this.flushStage();
-    if (count > 0) this.dumper.write(batch.arena, batch.headers, count);
+    if (count > 0) {
+      const { arena, headers } = batch.raw(); // copied out synchronously: no view is kept
+      this.dumper.write(arena, headers, count);
+    }
     this.written += count;
   }
 

@@ -194,11 +194,39 @@ test('batches({ recycle: true }) empties a batch when the loop moves on, never s
       keptData = b.data(0);
       assert.ok(keptData.length > 0);
     } else {
-      // The first batch was emptied when the loop asked for this one.
-      assert.equal(kept.arena.length, 0);
+      // The first batch was emptied when the loop asked for this one: its views read as
+      // empty, and the batch itself refuses to be used.
       assert.equal(keptData.length, 0);
+      assert.equal(kept.recycled, true);
+      assert.throws(() => kept.arena, (e) => e.code === 'ECLOSED');
     }
     n += b.count;
   }
   assert.equal(n, BIG_COUNT);
+});
+
+test('default batches(): accessor-only batches are recycled loudly, batches whose data was taken stay valid', async () => {
+  const r = new PCAPReader(big, { batchBytes: 64 * 1024 });
+  let first;
+  let second;
+  let secondData;
+  let secondBytes;
+  let n = 0;
+  for await (const b of r.batches()) {
+    if (n === 0) {
+      first = b;
+      assert.ok(b.caplen(0) > 0); // accessors only
+    } else if (second === undefined) {
+      second = b;
+      secondData = b.data(0); // a view taken: this batch must stay valid
+      secondBytes = Buffer.from(secondData);
+      assert.equal(first.recycled, true, 'the accessor-only batch was recycled when the loop moved on');
+      assert.throws(() => first.caplen(0), (e) => e instanceof PcapError && e.code === 'ECLOSED');
+    }
+    n += b.count;
+  }
+  assert.equal(n, BIG_COUNT);
+  assert.equal(second.recycled, false);
+  assert.ok(secondData.equals(secondBytes), 'the kept view still holds its packet');
+  assert.equal(second.caplen(0), secondBytes.length);
 });
