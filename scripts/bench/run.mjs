@@ -263,12 +263,14 @@ if (want('read') || want('decode')) jobs.push({ id: ITER, group: 'read', role: '
 if (want('read')) jobs.push({ id: 'batches()', group: 'read', role: 'pcapkit', run: () => runTask(['batches', IN]) });
 // Decoding: the plain loop + one reused Decoder, and the same loop with node_pcap's decoder.
 const DECODER = 'for await + Decoder';
+const DATA = 'for await + pkt.data';
 const pcapVersion = want('decode') && opts.pcap ? ensurePcapPackage() : null;
 const pcapLimit = opts.pcapPackets !== null && opts.pcapPackets < cap.packets ? opts.pcapPackets : null;
 const PCAPDEC = pcapLimit ? `pcap npm decoder (${pcapLimit})` : 'pcap npm decoder';
 // With a limit, node_pcap's I/O-only baseline is the plain loop over the same first packets.
 const PCAPITER = pcapLimit ? `for await (${pcapLimit})` : ITER;
 if (want('decode')) {
+  jobs.push({ id: DATA, group: 'decode', role: 'pcapkit', run: () => runTask(['data', IN]) });
   jobs.push({ id: DECODER, group: 'decode', role: 'pcapkit', run: () => runTask(['decode', IN]) });
   if (pcapVersion) {
     const lim = pcapLimit ? [String(pcapLimit)] : [];
@@ -401,6 +403,8 @@ for (const f of FILTERS) ratio(`filterFile/tcpdump ${label(f)}`, measure(`filter
 ratio('for-await/C loop', measure(ITER), measure('C pcap_loop'), TARGETS.iter);
 ratio('batches/C loop', measure('batches()'), measure('C pcap_loop'), TARGETS.batches);
 ratio('Decoder loop/for-await', measure(DECODER), measure(ITER), TARGETS.decode);
+ratio('pkt.data loop/for-await', measure(DATA), measure(ITER), null);
+ratio('Decoder loop/pkt.data loop', measure(DECODER), measure(DATA), null);
 ratio('pcap/Decoder, whole loop', measure(PCAPDEC), measure(DECODER), TARGETS.vsPcap, '>=');
 ratio('pcap/Decoder, decode only', minus(measure(PCAPDEC), measure(PCAPITER)), minus(measure(DECODER), measure(ITER)), null);
 
@@ -464,6 +468,10 @@ if (summary[DECODER]) {
   lines.push(
     `decode: '${DECODER}' = '${ITER}' + d.decodePacket(pkt) with one reused Decoder, reading the IPv4 source ` +
       'as an integer and the TCP/UDP ports; Decoder loop/for-await: its whole loop over the plain loop.',
+  );
+  lines.push(
+    `'${DATA}' = the plain loop + pkt.data and its byte 12: the view and the first touch of the packet's bytes ` +
+      '(filled by the reader thread) that any decoder pays; the two info ratios split the Decoder loop at it.',
   );
 }
 if (summary[PCAPDEC]) {

@@ -4,6 +4,9 @@
 //   node task.mjs filter IN OUT EXPR   filterFile(IN, OUT, EXPR)
 //   node task.mjs iter IN              for await (const pkt of reader): count, sum pkt.caplen
 //   node task.mjs batches IN           for await (const b of reader.batches()): sum b.caplen(i)
+//   node task.mjs data IN              `iter` + pkt.data and one byte of it: what any decoder
+//                                      pays before decoding (the view, the first touch of
+//                                      the packet's bytes)
 //   node task.mjs decode IN [N]        `iter` + one reused Decoder per packet: IPv4 source as an
 //                                      integer, TCP/UDP ports (first N packets when N is given)
 //   node task.mjs pcapdecode IN [N]    `iter` + the `pcap` npm package's (node_pcap) decoder on
@@ -61,6 +64,17 @@ switch (kind) {
         bytes += pkt.caplen;
       }
     }
+    break;
+  }
+  case 'data': {
+    const reader = new PCAPReader(args[0]);
+    let touched = 0;
+    for await (const pkt of reader) {
+      packets++;
+      bytes += pkt.caplen;
+      touched += pkt.data[12];
+    }
+    extra = { touched };
     break;
   }
   case 'decode': {
