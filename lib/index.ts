@@ -17,6 +17,7 @@ export { checkFile, repairFile, type CheckReport, type RepairResult } from './ch
 export type { PcapngInterface } from './pcapng';
 export * from './decode/index';
 export * from './build/index';
+export * from './analyze/index';
 
 import { native } from './binding';
 /** The libpcap version string, e.g. `libpcap version 1.10.3 (with TPACKET_V3)`. */

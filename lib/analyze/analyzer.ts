@@ -1,0 +1,548 @@
+// TrafficAnalyzer: the per-packet work of analyze(). One Decoder, reused for every packet;
+// host pairs and 5-tuples in typed-array hash tables (no key strings); a record per new
+// conversation is the only allocation, and the tables are capped, so memory is bounded by the
+// number of conversations kept, not by the number of packets.
+import { Decoder } from '../decode/decoder';
+import { LayerType } from '../decode/types';
+import { PcapError } from '../errors';
+import type { Packet, PacketBatch } from '../packet';
+import { ApplicationTable, type ApplicationTableOptions } from './apps';
+import { AppRecord, FlowRecord, HostRecord, type HostAppRecord, flowResult, hostPairResult } from './conversations';
+import { FlowTable } from './flow-table';
+import { HierarchyCounter } from './hierarchy';
+import { SeriesAccumulator, type DataSeriesOptions } from './series';
+import { BAD_MASK, RETRANSMISSION_MASK, TcpAnalysisFlag as F, TcpConnection } from './tcp-analysis';
+import type { AnalysisJSON, AnalysisResult, ApplicationStats, SourceInfo, TcpTotals } from './types';
+
+/** Options of analyze() and TrafficAnalyzer. */
+export interface AnalyzeOptions extends ApplicationTableOptions {
+  /** BPF filter expression (tcpdump syntax): only matching packets are analysed. */
+  filter?: string;
+  /**
+   * Most 5-tuple conversations kept (default 100,000). Packets of conversations that appear
+   * after the table is full are counted in `conversations.overflow` (and everywhere else).
+   */
+  maxConversations?: number;
+  /** Most host pairs kept (default 100,000). */
+  maxHostPairs?: number;
+  /** Base bucket width of the data series, seconds (default 1). */
+  seriesResolution?: number;
+  /**
+   * Most (application, base bucket) cells kept for the data series (default 100,000); past it
+   * the resolution doubles and cells merge.
+   */
+  maxSeriesBuckets?: number;
+  /** TCP sequence analysis (retransmissions, out-of-order...); default true. */
+  tcpAnalysis?: boolean;
+  /** Stops the analysis; analyze() then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called about every `progressInterval` ms while analysing. */
+  onProgress?: (progress: AnalyzeProgress) => void;
+  /** Milliseconds between onProgress calls (default 200). */
+  progressInterval?: number;
+}
+
+/** Progress of a running analysis. */
+export interface AnalyzeProgress {
+  packets: number;
+  /** Bytes on the wire so far. */
+  bytes: number;
+  /** Captured bytes so far. */
+  capturedBytes: number;
+  /** Size of the file being read (files only). */
+  fileBytes?: number;
+  /** Estimated position in the file (files only; from the record sizes read). */
+  fileOffset?: number;
+}
+
+export const DEFAULT_MAX_CONVERSATIONS = 100_000;
+export const DEFAULT_MAX_HOST_PAIRS = 100_000;
+
+// Key layout (32-bit words): [0] IP version << 8 | protocol (0 for host pairs), [1..5) the
+// low side address, [5..9) the high side address, [9] ports (low side's << 16 | high side's).
+const HOST_WORDS = 9;
+const FLOW_WORDS = 10;
+const FRAGMENT_MEMORY = 4096;
+
+const SYN = 0x02;
+const ACK = 0x10;
+
+function positiveInt(v: number | undefined, def: number, name: string): number {
+  if (v === undefined) return def;
+  if (!Number.isInteger(v) || v < 1) throw new PcapError('EINVAL', `${name} must be a positive integer`);
+  return v;
+}
+
+export class TrafficAnalyzer {
+  readonly apps: ApplicationTable;
+  /** Set when reading stopped at a damaged file (see AnalysisResult.error). */
+  error: PcapError | undefined;
+  source: SourceInfo = {};
+
+  private readonly decoder = new Decoder();
+  private readonly hierarchy = new HierarchyCounter();
+  private readonly series: SeriesAccumulator;
+  private readonly hosts: FlowTable<HostRecord>;
+  private readonly flowTable: FlowTable<FlowRecord>;
+  private readonly hostList: HostRecord[] = [];
+  private readonly flowList: FlowRecord[] = [];
+  private readonly maxFlows: number;
+  private readonly appRecords: Array<AppRecord | undefined> = [];
+  private readonly analyseTcp: boolean;
+  private readonly fragments = new Map<string, number>();
+  private readonly key = new Uint32Array(FLOW_WORDS);
+  private readonly src = new Uint32Array(4);
+  private readonly dst = new Uint32Array(4);
+
+  private t0Sec = 0;
+  private t0Nsec = 0;
+  private tMin = Infinity;
+  private tMax = -Infinity;
+  packets = 0;
+  bytes = 0;
+  capturedBytes = 0;
+  private truncated = 0;
+  private malformed = 0;
+  private nonIp = 0;
+  private overflowHosts = { packets: 0, bytes: 0 };
+  private overflowFlows = { packets: 0, bytes: 0 };
+  private readonly tcpTotals: TcpTotals = {
+    segments: 0,
+    retransmissions: 0,
+    fastRetransmissions: 0,
+    spuriousRetransmissions: 0,
+    outOfOrder: 0,
+    lostSegments: 0,
+    ackedUnseen: 0,
+    duplicateAcks: 0,
+    keepAlives: 0,
+    zeroWindows: 0,
+    windowUpdates: 0,
+  };
+
+  constructor(options: AnalyzeOptions = {}) {
+    this.apps = new ApplicationTable(options);
+    this.maxFlows = positiveInt(options.maxConversations, DEFAULT_MAX_CONVERSATIONS, 'maxConversations');
+    const maxHosts = positiveInt(options.maxHostPairs, DEFAULT_MAX_HOST_PAIRS, 'maxHostPairs');
+    this.hosts = new FlowTable(HOST_WORDS, maxHosts);
+    this.flowTable = new FlowTable(FLOW_WORDS, this.maxFlows);
+    this.series = new SeriesAccumulator(options.seriesResolution ?? 1, options.maxSeriesBuckets ?? 100_000);
+    this.analyseTcp = options.tcpAnalysis !== false;
+  }
+
+  /** Adds a packet (a Packet, or anything with data, linktype, length, tsSec and tsNsec). */
+  add(pkt: Pick<Packet, 'data' | 'linktype' | 'length' | 'tsSec' | 'tsNsec'>): void {
+    this.addRaw(pkt.data, pkt.linktype, pkt.length, pkt.tsSec, pkt.tsNsec);
+  }
+
+  /** Adds every packet of a batch. */
+  addBatch(batch: PacketBatch): void {
+    // raw(): the arena and headers without pinning the batch (nothing here outlives the call)
+    const { arena, headers: h } = batch.raw();
+    for (let i = 0, o = 0; i < batch.count; i++, o += 8) {
+      // headers: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags
+      const off = h[o + 4];
+      this.addRaw(arena.subarray(off, off + h[o + 2]), h[o + 5], h[o + 3], h[o], h[o + 1]);
+    }
+  }
+
+  private appRecord(app: number): AppRecord {
+    let r = this.appRecords[app];
+    if (r === undefined) {
+      while (this.appRecords.length < app) this.appRecords.push(undefined);
+      r = this.appRecords[app] = new AppRecord();
+    }
+    return r;
+  }
+
+  private hostApp(host: HostRecord, app: number): HostAppRecord {
+    const before = host.apps.size;
+    const r = host.app(app);
+    if (host.apps.size !== before) this.appRecord(app).hostPairs++;
+    return r;
+  }
+
+  /** Adds one packet: its captured bytes, link type, wire length and timestamp. */
+  addRaw(data: Buffer, linktype: number, wireLength: number, tsSec: number, tsNsec: number): void {
+    if (this.packets === 0) {
+      this.t0Sec = tsSec;
+      this.t0Nsec = tsNsec;
+    }
+    // ns from the first packet: exact in a double for 104 days either way
+    const t = (tsSec - this.t0Sec) * 1e9 + (tsNsec - this.t0Nsec);
+    if (t < this.tMin) this.tMin = t;
+    if (t > this.tMax) this.tMax = t;
+    const wire = wireLength >= data.length ? wireLength : data.length;
+    this.packets++;
+    this.bytes += wire;
+    this.capturedBytes += data.length;
+
+    const d = this.decoder.decode(data, linktype, wire);
+    this.hierarchy.add(d.layerTypes, d.layerCount, wire);
+    const cut = data.length < wire;
+    const broken = d.truncated || d.malformed;
+    if (cut) this.truncated++;
+    if (broken) this.malformed++;
+
+    // ---- the network layer -------------------------------------------------------------
+    let version: 4 | 6 = 4;
+    let proto = 0;
+    let fragmented = false;
+    let laterFragment = false;
+    let ipPayload = 0; // IP payload length on the wire
+    let fragKey: string | undefined;
+    const src = this.src;
+    const dst = this.dst;
+    if (d.has(LayerType.IPv4) && !d.ipv4.malformed && data.length - d.ipv4.offset >= 20) {
+      const ip = d.ipv4;
+      const o = ip.offset;
+      proto = ip.protocol;
+      src[0] = data.readUInt32BE(o + 12);
+      dst[0] = data.readUInt32BE(o + 16);
+      src[1] = src[2] = src[3] = dst[1] = dst[2] = dst[3] = 0;
+      laterFragment = ip.fragmentOffset !== 0;
+      fragmented = laterFragment || (ip.flags & 1) !== 0;
+      const hlen = ip.ihl * 4;
+      ipPayload = ip.totalLength === 0 ? wire - o - hlen : ip.totalLength - hlen;
+      if (fragmented) fragKey = `4/${src[0]}/${dst[0]}/${ip.id}/${proto}`;
+    } else if (d.has(LayerType.IPv6) && !d.ipv6.malformed && data.length - d.ipv6.offset >= 40) {
+      const ip = d.ipv6;
+      const o = ip.offset;
+      version = 6;
+      proto = ip.protocol;
+      for (let i = 0; i < 4; i++) {
+        src[i] = data.readUInt32BE(o + 8 + i * 4);
+        dst[i] = data.readUInt32BE(o + 24 + i * 4);
+      }
+      fragmented = ip.hasFragment && (ip.fragmentOffset !== 0 || ip.moreFragments);
+      laterFragment = ip.hasFragment && ip.fragmentOffset !== 0;
+      ipPayload = ip.payloadLengthField === 0 ? wire - o - ip.headerLength : ip.payloadLengthField + 40 - ip.headerLength;
+      if (fragmented) fragKey = `6/${src.join('.')}/${dst.join('.')}/${ip.fragmentId}/${proto}`;
+    } else {
+      // ---- not IP ----------------------------------------------------------------------
+      this.nonIp++;
+      const app = this.apps.forEtherType(d.has(LayerType.ARP) ? 0x0806 : this.etherTypeOf());
+      this.countApp(app, t, wire);
+      return;
+    }
+
+    // ---- host pair -----------------------------------------------------------------------
+    let cmp = 0;
+    for (let i = 0; i < 4 && cmp === 0; i++) cmp = src[i] < dst[i] ? -1 : src[i] > dst[i] ? 1 : 0;
+    const key = this.key;
+    const fromLow = cmp <= 0;
+    const lo = fromLow ? src : dst;
+    const hi = fromLow ? dst : src;
+    key[0] = version << 8;
+    for (let i = 0; i < 4; i++) {
+      key[1 + i] = lo[i];
+      key[5 + i] = hi[i];
+    }
+    let host: HostRecord | undefined;
+    const hh = FlowTable.hash(key, HOST_WORDS);
+    let he = this.hosts.find(key, hh);
+    if (he < 0) {
+      const rec = new HostRecord(this.hostList.length, version, key.slice(1, 9), fromLow, tsSec, tsNsec);
+      he = this.hosts.insert(key, hh, rec);
+      if (he >= 0) {
+        this.hostList.push(rec);
+        host = rec;
+      }
+    } else host = this.hosts.value(he);
+    if (host === undefined) {
+      this.overflowHosts.packets++;
+      this.overflowHosts.bytes += wire;
+    }
+
+    // ---- transport and 5-tuple -------------------------------------------------------------
+    let portsKnown = false;
+    let sport = 0;
+    let dport = 0;
+    let tcpOk = false;
+    if (!laterFragment) {
+      if (proto === 6 && d.has(LayerType.TCP)) {
+        const tcp = d.tcp;
+        portsKnown = tcp.dataOffset !== 0; // the fixed header was captured
+        sport = tcp.srcPort;
+        dport = tcp.dstPort;
+        tcpOk = !tcp.truncated && !tcp.malformed;
+      } else if (proto === 17 && d.has(LayerType.UDP)) {
+        portsKnown = d.udp.headerLength === 8;
+        sport = d.udp.srcPort;
+        dport = d.udp.dstPort;
+      } else if (proto !== 6 && proto !== 17) {
+        portsKnown = true; // other protocols: one flow per host pair and protocol
+      }
+    }
+
+    // A TCP segment whose header is cut short or bogus belongs to no connection (tshark's TCP
+    // conversation table skips it too); it still counts for the host pair.
+    const flowable = proto === 6 ? tcpOk : portsKnown;
+    let flow: FlowRecord | undefined;
+    let flowFromLow = fromLow;
+    let reused = false;
+    let seq = 0;
+    let ackNo = 0;
+    let flags = 0;
+    if (flowable) {
+      if (cmp === 0) flowFromLow = sport <= dport;
+      key[0] = (version << 8) | proto;
+      key[9] = flowFromLow ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
+      const fh = FlowTable.hash(key, FLOW_WORDS);
+      const fe = this.flowTable.find(key, fh);
+      if (tcpOk) {
+        seq = d.tcp.seq;
+        ackNo = d.tcp.ack;
+        flags = d.tcp.flags;
+      }
+      if (fe >= 0) {
+        flow = this.flowTable.value(fe);
+        // tshark starts a new TCP stream for a SYN with a new initial sequence number
+        if (tcpOk && flow.tcp !== undefined && flow.tcp.isPortReuse(flowFromLow, seq, flags)) {
+          reused = true;
+          flow = this.newFlow(host, version, key, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
+          if (flow !== undefined) {
+            flow.reusedPorts = true;
+            this.flowTable.setValue(fe, flow);
+          }
+        }
+      } else {
+        flow = this.newFlow(host, version, key, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
+        if (flow !== undefined && this.flowTable.insert(key, fh, flow) < 0) {
+          // the table and the list have the same limit, so this cannot happen
+          throw new Error('flow table out of step with the flow list');
+        }
+      }
+      if (flow === undefined) {
+        this.overflowFlows.packets++;
+        this.overflowFlows.bytes += wire;
+      }
+    }
+
+    // ---- application -----------------------------------------------------------------------
+    let app: number;
+    if (flow !== undefined) app = flow.app;
+    else if (laterFragment && fragKey !== undefined && this.fragments.has(fragKey)) app = this.fragments.get(fragKey)!;
+    else if (proto === 6 && portsKnown) app = this.apps.forPorts(6, sport, dport);
+    else if (proto === 17 && portsKnown) app = this.apps.forPorts(17, sport, dport);
+    else if (proto === 6) app = this.apps.unknownTcp;
+    else if (proto === 17) app = this.apps.unknownUdp;
+    else app = this.apps.forIpProtocol(proto);
+    if (fragKey !== undefined && !laterFragment) {
+      if (this.fragments.size >= FRAGMENT_MEMORY) this.fragments.delete(this.fragments.keys().next().value!);
+      this.fragments.set(fragKey, app);
+    }
+
+    // ---- TCP analysis ----------------------------------------------------------------------
+    let ta = 0;
+    if (flow !== undefined && flow.tcp !== undefined && tcpOk && !fragmented) {
+      const seglen = ipPayload - d.tcp.headerLength;
+      if (seglen >= 0) {
+        ta = flow.tcp.analyze(flowFromLow, seq, ackNo, seglen, flags, d.tcp.window, tsSec, tsNsec, reused ? F.REUSED_PORTS : 0);
+        this.countTcp(flow, ta);
+      }
+    }
+    const bad = broken || (ta & BAD_MASK) !== 0;
+    const retrans = (ta & RETRANSMISSION_MASK) !== 0;
+    const ooo = (ta & F.OUT_OF_ORDER) !== 0;
+
+    if (flow !== undefined) {
+      flow.count(flowFromLow, wire, tsSec, tsNsec);
+      if (bad) flow.bad++;
+      if (cut) flow.truncated++;
+      if (broken) flow.malformed++;
+      if (retrans) flow.retransmissions++;
+      if (ooo) flow.outOfOrder++;
+    }
+    if (host !== undefined) {
+      host.count(fromLow, wire, tsSec, tsNsec);
+      if (bad) host.bad++;
+      if (cut) host.truncated++;
+      if (broken) host.malformed++;
+      if (retrans) host.retransmissions++;
+      if (ooo) host.outOfOrder++;
+      const ha = flow !== undefined && flow.hostApp !== undefined ? flow.hostApp : this.hostApp(host, app);
+      ha.packets++;
+      ha.bytes += wire;
+    }
+    this.countApp(app, t, wire);
+  }
+
+  private newFlow(
+    host: HostRecord | undefined,
+    version: 4 | 6,
+    key: Uint32Array,
+    fromLow: boolean,
+    t: number,
+    tsSec: number,
+    tsNsec: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    flags: number,
+    tcpOk: boolean,
+  ): FlowRecord | undefined {
+    if (this.flowList.length >= this.maxFlows) return undefined;
+    let app: number;
+    if (proto === 6 || proto === 17) {
+      const server = proto === 6 && tcpOk && (flags & (SYN | ACK)) === SYN ? dport : -1;
+      app = this.apps.forPorts(proto, sport, dport, server);
+    } else app = this.apps.forIpProtocol(proto);
+    const rec = new FlowRecord(
+      this.flowList.length,
+      version,
+      key.slice(1, 9),
+      fromLow,
+      tsSec,
+      tsNsec,
+      proto,
+      fromLow ? sport : dport,
+      fromLow ? dport : sport,
+      app,
+    );
+    this.flowList.push(rec);
+    if (proto === 6 && this.analyseTcp) rec.tcp = new TcpConnection();
+    const ar = this.appRecord(app);
+    ar.flows++;
+    ar.repeat.add(t);
+    if (host !== undefined) {
+      rec.host = host;
+      host.flows++;
+      host.repeat.add(t);
+      const ha = this.hostApp(host, app);
+      ha.flows++;
+      ha.repeat.add(t);
+      rec.hostApp = ha;
+    }
+    return rec;
+  }
+
+  private countTcp(flow: FlowRecord, ta: number): void {
+    const s = this.tcpTotals;
+    s.segments++;
+    if (ta === 0) return;
+    if (ta & RETRANSMISSION_MASK) s.retransmissions++;
+    if (ta & F.FAST_RETRANSMISSION) {
+      s.fastRetransmissions++;
+      flow.fastRetransmissions++;
+    }
+    if (ta & F.SPURIOUS_RETRANSMISSION) {
+      s.spuriousRetransmissions++;
+      flow.spuriousRetransmissions++;
+    }
+    if (ta & F.OUT_OF_ORDER) s.outOfOrder++;
+    if (ta & F.LOST_PACKET) {
+      s.lostSegments++;
+      flow.lostSegments++;
+    }
+    if (ta & F.ACK_LOST_PACKET) {
+      s.ackedUnseen++;
+      flow.ackedUnseen++;
+    }
+    if (ta & F.DUPLICATE_ACK) {
+      s.duplicateAcks++;
+      flow.duplicateAcks++;
+    }
+    if (ta & F.KEEP_ALIVE) {
+      s.keepAlives++;
+      flow.keepAlives++;
+    }
+    if (ta & F.ZERO_WINDOW) {
+      s.zeroWindows++;
+      flow.zeroWindows++;
+    }
+    if (ta & F.WINDOW_UPDATE) {
+      s.windowUpdates++;
+      flow.windowUpdates++;
+    }
+  }
+
+  private countApp(app: number, t: number, wire: number): void {
+    const ar = this.appRecord(app);
+    ar.packets++;
+    ar.bytes += wire;
+    ar.packetInterval.add(t);
+    this.series.add(app, t, wire);
+  }
+
+  // EtherType of a packet that is not IP (the innermost VLAN tag's, or the link header's).
+  private etherTypeOf(): number {
+    const d = this.decoder;
+    if (d.vlanCount > 0) return d.vlans[d.vlanCount - 1].etherType;
+    if (d.has(LayerType.Ethernet)) return d.ethernet.etherType;
+    if (d.has(LayerType.LinuxSLL)) return d.sll.protocol;
+    if (d.has(LayerType.LinuxSLL2)) return d.sll2.protocol;
+    return 0;
+  }
+
+  /** Seconds since the epoch of analysis time `t` (ns from the first packet). */
+  private epoch(t: number): number {
+    return this.t0Sec + (this.t0Nsec + t) / 1e9;
+  }
+
+  /** The analysis so far. Can be called more than once (e.g. during a live capture). */
+  result(): AnalysisResult {
+    const names = this.apps.names;
+    const empty = this.packets === 0;
+    const hostPairs = this.hostList
+      .map((r) => hostPairResult(r, names))
+      .sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+    const flows = this.flowList.map((r) => flowResult(r, names)).sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+    const applications: ApplicationStats[] = [];
+    this.appRecords.forEach((r, id) => {
+      if (!r || r.packets === 0) return;
+      applications.push({
+        application: names[id],
+        packets: r.packets,
+        bytes: r.bytes,
+        share: this.bytes > 0 ? r.bytes / this.bytes : 0,
+        conversations: r.flows,
+        hostPairs: r.hostPairs,
+        repeat: r.repeat.result(),
+        packetInterval: r.packetInterval.result(),
+      });
+    });
+    applications.sort((a, b) => b.bytes - a.bytes || a.application.localeCompare(b.application));
+    const series = this.series;
+    const t0 = this.epoch(0);
+    const names0 = names.slice();
+    const dataSeries = (options?: DataSeriesOptions) => series.build(names0, t0, options);
+    const error = this.error;
+    const result: AnalysisResult = {
+      source: { ...this.source },
+      packets: this.packets,
+      bytes: this.bytes,
+      capturedBytes: this.capturedBytes,
+      firstTime: empty ? null : this.epoch(this.tMin),
+      lastTime: empty ? null : this.epoch(this.tMax),
+      duration: empty ? 0 : (this.tMax - this.tMin) / 1e9,
+      truncated: this.truncated,
+      malformed: this.malformed,
+      nonIp: this.nonIp,
+      hierarchy: this.hierarchy.entries(),
+      applications,
+      conversations: {
+        hostPairs,
+        flows,
+        overflow: {
+          hostPairs: { ...this.overflowHosts, limit: this.hosts.limit },
+          flows: { ...this.overflowFlows, limit: this.maxFlows },
+        },
+      },
+      tcp: { ...this.tcpTotals },
+      seriesResolution: series.resolution,
+      dataSeries,
+      ...(error ? { error } : {}),
+      toJSON(): AnalysisJSON {
+        const { dataSeries: ds, toJSON: _t, error: err, ...rest } = this;
+        void _t;
+        return {
+          ...rest,
+          dataSeries: ds(),
+          ...(err ? { error: { code: err.code, message: err.message } } : {}),
+        };
+      },
+    };
+    return result;
+  }
+}
