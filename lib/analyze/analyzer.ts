@@ -7,12 +7,20 @@ import { LayerType } from '../decode/types';
 import { PcapError } from '../errors';
 import type { Packet, PacketBatch } from '../packet';
 import { ApplicationTable, type ApplicationTableOptions } from './apps';
-import { AppRecord, FlowRecord, HostRecord, type HostAppRecord, flowResult, hostPairResult } from './conversations';
+import { AppRecord, FlowRecord, HostAppRecord, HostRecord, type RecordBase, flowResult, hostPairResult } from './conversations';
 import { FlowTable } from './flow-table';
 import { HierarchyCounter } from './hierarchy';
 import { SeriesAccumulator, type DataSeriesOptions } from './series';
 import { BAD_MASK, RETRANSMISSION_MASK, TcpAnalysisFlag as F, TcpConnection } from './tcp-analysis';
-import type { AnalysisJSON, AnalysisResult, ApplicationStats, SourceInfo, TcpTotals } from './types';
+import type {
+  AnalysisJSON,
+  AnalysisResult,
+  ApplicationStats,
+  FlowConversation,
+  HostPairConversation,
+  SourceInfo,
+  TcpTotals,
+} from './types';
 
 /** Options of analyze() and TrafficAnalyzer. */
 export interface AnalyzeOptions extends ApplicationTableOptions {
@@ -156,9 +164,12 @@ export class TrafficAnalyzer {
   }
 
   private hostApp(host: HostRecord, app: number): HostAppRecord {
-    const before = host.apps.size;
-    const r = host.app(app);
-    if (host.apps.size !== before) this.appRecord(app).hostPairs++;
+    let r = host.findApp(app);
+    if (r === undefined) {
+      r = new HostAppRecord(app);
+      host.apps.push(r);
+      this.appRecord(app).hostPairs++;
+    }
     return r;
   }
 
@@ -242,11 +253,10 @@ export class TrafficAnalyzer {
     const hh = FlowTable.hash(key, HOST_WORDS);
     let he = this.hosts.find(key, hh);
     if (he < 0) {
-      const rec = new HostRecord(this.hostList.length, version, key.slice(1, 9), fromLow, tsSec, tsNsec);
-      he = this.hosts.insert(key, hh, rec);
-      if (he >= 0) {
-        this.hostList.push(rec);
-        host = rec;
+      if (this.hosts.size < this.hosts.limit) {
+        host = new HostRecord(this.hostList.length, version, this.hosts.size, fromLow, tsSec, tsNsec);
+        this.hosts.insert(key, hh, host);
+        this.hostList.push(host);
       }
     } else host = this.hosts.value(he);
     if (host === undefined) {
@@ -300,18 +310,15 @@ export class TrafficAnalyzer {
         // tshark starts a new TCP stream for a SYN with a new initial sequence number
         if (tcpOk && flow.tcp !== undefined && flow.tcp.isPortReuse(flowFromLow, seq, flags)) {
           reused = true;
-          flow = this.newFlow(host, version, key, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
+          flow = this.newFlow(host, version, fe, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
           if (flow !== undefined) {
             flow.reusedPorts = true;
             this.flowTable.setValue(fe, flow);
           }
         }
-      } else {
-        flow = this.newFlow(host, version, key, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
-        if (flow !== undefined && this.flowTable.insert(key, fh, flow) < 0) {
-          // the table and the list have the same limit, so this cannot happen
-          throw new Error('flow table out of step with the flow list');
-        }
+      } else if (this.flowTable.size < this.flowTable.limit) {
+        flow = this.newFlow(host, version, this.flowTable.size, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
+        if (flow !== undefined) this.flowTable.insert(key, fh, flow);
       }
       if (flow === undefined) {
         this.overflowFlows.packets++;
@@ -371,7 +378,7 @@ export class TrafficAnalyzer {
   private newFlow(
     host: HostRecord | undefined,
     version: 4 | 6,
-    key: Uint32Array,
+    entry: number,
     fromLow: boolean,
     t: number,
     tsSec: number,
@@ -391,7 +398,7 @@ export class TrafficAnalyzer {
     const rec = new FlowRecord(
       this.flowList.length,
       version,
-      key.slice(1, 9),
+      entry,
       fromLow,
       tsSec,
       tsNsec,
@@ -484,10 +491,19 @@ export class TrafficAnalyzer {
   result(): AnalysisResult {
     const names = this.apps.names;
     const empty = this.packets === 0;
-    const hostPairs = this.hostList
-      .map((r) => hostPairResult(r, names))
-      .sort((a, b) => b.bytes - a.bytes || a.id - b.id);
-    const flows = this.flowList.map((r) => flowResult(r, names)).sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+    const hostKey = (e: number) => this.hosts.keyOf(e);
+    const flowKey = (e: number) => this.flowTable.keyOf(e);
+    // Conversation lists are built when first read (there may be 100,000s of them and callers
+    // often want only the top ones: topConversations()).
+    const byBytes = (a: RecordBase, b: RecordBase) => b.abBytes + b.baBytes - (a.abBytes + a.baBytes) || a.id - b.id;
+    const hostRecords = this.hostList.slice();
+    const flowRecords = this.flowList.slice();
+    let sortedHosts: HostRecord[] | undefined;
+    let sortedFlows: FlowRecord[] | undefined;
+    const hostsSorted = () => (sortedHosts ??= hostRecords.sort(byBytes));
+    const flowsSorted = () => (sortedFlows ??= flowRecords.sort(byBytes));
+    let hostPairs: HostPairConversation[] | undefined;
+    let flows: FlowConversation[] | undefined;
     const applications: ApplicationStats[] = [];
     this.appRecords.forEach((r, id) => {
       if (!r || r.packets === 0) return;
@@ -522,8 +538,14 @@ export class TrafficAnalyzer {
       hierarchy: this.hierarchy.entries(),
       applications,
       conversations: {
-        hostPairs,
-        flows,
+        hostPairCount: hostRecords.length,
+        flowCount: flowRecords.length,
+        get hostPairs(): HostPairConversation[] {
+          return (hostPairs ??= hostsSorted().map((r) => hostPairResult(r, hostKey, names)));
+        },
+        get flows(): FlowConversation[] {
+          return (flows ??= flowsSorted().map((r) => flowResult(r, flowKey, names)));
+        },
         overflow: {
           hostPairs: { ...this.overflowHosts, limit: this.hosts.limit },
           flows: { ...this.overflowFlows, limit: this.maxFlows },
@@ -532,12 +554,27 @@ export class TrafficAnalyzer {
       tcp: { ...this.tcpTotals },
       seriesResolution: series.resolution,
       dataSeries,
+      topConversations(n = 10) {
+        const k = Math.max(0, Math.floor(n));
+        return {
+          hostPairs: hostPairs ? hostPairs.slice(0, k) : hostsSorted().slice(0, k).map((r) => hostPairResult(r, hostKey, names)),
+          flows: flows ? flows.slice(0, k) : flowsSorted().slice(0, k).map((r) => flowResult(r, flowKey, names)),
+        };
+      },
       ...(error ? { error } : {}),
       toJSON(): AnalysisJSON {
-        const { dataSeries: ds, toJSON: _t, error: err, ...rest } = this;
+        const { dataSeries: ds, toJSON: _t, topConversations: _c, error: err, conversations, ...rest } = this;
         void _t;
+        void _c;
         return {
           ...rest,
+          conversations: {
+            hostPairCount: conversations.hostPairCount,
+            flowCount: conversations.flowCount,
+            hostPairs: conversations.hostPairs,
+            flows: conversations.flows,
+            overflow: conversations.overflow,
+          },
           dataSeries: ds(),
           ...(err ? { error: { code: err.code, message: err.message } } : {}),
         };

@@ -38,8 +38,8 @@ export class RecordBase {
   constructor(
     readonly id: number,
     readonly version: 4 | 6,
-    /** Low side address words [0..4), high side [4..8) (IPv4 uses the first word of each). */
-    readonly addr: Uint32Array,
+    /** Entry of the key in its FlowTable (the addresses live there). */
+    readonly entry: number,
     aIsLow: boolean,
     tsSec: number,
     tsNsec: number,
@@ -81,16 +81,14 @@ export class HostAppRecord {
 export class HostRecord extends RecordBase {
   flows = 0;
   readonly repeat = new IntervalAccumulator();
-  readonly apps = new Map<number, HostAppRecord>();
+  /** Applications seen (a short list: linear search beats a Map here). */
+  readonly apps: HostAppRecord[] = [];
 
-  /** The record of application `app` (created on first use). */
-  app(app: number): HostAppRecord {
-    let r = this.apps.get(app);
-    if (r === undefined) {
-      r = new HostAppRecord(app);
-      this.apps.set(app, r);
-    }
-    return r;
+  /** The record of application `app`, or undefined. */
+  findApp(app: number): HostAppRecord | undefined {
+    const a = this.apps;
+    for (let i = 0; i < a.length; i++) if (a[i].app === app) return a[i];
+    return undefined;
   }
 }
 
@@ -111,7 +109,7 @@ export class FlowRecord extends RecordBase {
   constructor(
     id: number,
     version: 4 | 6,
-    addr: Uint32Array,
+    entry: number,
     aIsLow: boolean,
     tsSec: number,
     tsNsec: number,
@@ -120,7 +118,7 @@ export class FlowRecord extends RecordBase {
     readonly highPort: number,
     readonly app: number,
   ) {
-    super(id, version, addr, aIsLow, tsSec, tsNsec);
+    super(id, version, entry, aIsLow, tsSec, tsNsec);
   }
 }
 
@@ -164,9 +162,13 @@ export function transportName(protocol: number): string {
   }
 }
 
-function base(r: RecordBase, lowPort?: number, highPort?: number): ConversationBase {
-  const lowAddr = addressString(r.version, r.addr, 0);
-  const highAddr = addressString(r.version, r.addr, 4);
+/** Gives the key words of a record (the FlowTable's keys; addresses at words 1..9). */
+export type KeyReader = (entry: number) => Uint32Array;
+
+function base(r: RecordBase, keyOf: KeyReader, lowPort?: number, highPort?: number): ConversationBase {
+  const key = keyOf(r.entry);
+  const lowAddr = addressString(r.version, key, 1);
+  const highAddr = addressString(r.version, key, 5);
   const low = lowPort === undefined ? { address: lowAddr } : { address: lowAddr, port: lowPort };
   const high = highPort === undefined ? { address: highAddr } : { address: highAddr, port: highPort };
   const firstTime = r.epoch(r.first);
@@ -191,8 +193,8 @@ function base(r: RecordBase, lowPort?: number, highPort?: number): ConversationB
   };
 }
 
-export function hostPairResult(r: HostRecord, names: readonly string[]): HostPairConversation {
-  const stats: HostPairApplication[] = [...r.apps.values()]
+export function hostPairResult(r: HostRecord, keyOf: KeyReader, names: readonly string[]): HostPairConversation {
+  const stats: HostPairApplication[] = [...r.apps]
     .sort((x, y) => y.bytes - x.bytes || x.app - y.app)
     .map((x) => ({
       application: names[x.app],
@@ -202,7 +204,7 @@ export function hostPairResult(r: HostRecord, names: readonly string[]): HostPai
       repeat: x.repeat.result(),
     }));
   return {
-    ...base(r),
+    ...base(r, keyOf),
     applications: stats.map((s) => s.application),
     applicationStats: stats,
     conversations: r.flows,
@@ -210,10 +212,10 @@ export function hostPairResult(r: HostRecord, names: readonly string[]): HostPai
   };
 }
 
-export function flowResult(r: FlowRecord, names: readonly string[]): FlowConversation {
+export function flowResult(r: FlowRecord, keyOf: KeyReader, names: readonly string[]): FlowConversation {
   const ports = r.protocol === 6 || r.protocol === 17;
   const out: FlowConversation = {
-    ...base(r, ports ? r.lowPort : undefined, ports ? r.highPort : undefined),
+    ...base(r, keyOf, ports ? r.lowPort : undefined, ports ? r.highPort : undefined),
     transport: transportName(r.protocol),
     protocol: r.protocol,
     application: names[r.app],

@@ -104,6 +104,11 @@ export class FlowTable<V> {
     this.mask = mask;
   }
 
+  /** The key words of an entry (a view, valid until the next insert). */
+  keyOf(entry: number): Uint32Array {
+    return this.keys.subarray(entry * this.words, (entry + 1) * this.words);
+  }
+
   value(entry: number): V {
     return this.values[entry];
   }

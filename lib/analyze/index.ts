@@ -26,6 +26,7 @@ export {
 } from './apps';
 export { TcpAnalysisFlag, TcpConnection, RETRANSMISSION_MASK } from './tcp-analysis';
 export { LAYER_PATH_NAMES } from './hierarchy';
+export { renderHtmlReport, type HtmlReportOptions } from '../report/html';
 
 /** What analyze() reads: a capture file path, an open PCAPReader, or packets (e.g. a PCAPSocket). */
 export type AnalyzeSource =

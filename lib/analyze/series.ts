@@ -24,7 +24,7 @@ export interface DataSeriesOptions {
    * `otherName` (default: keep all).
    */
   top?: number;
-  /** Name of the series that sums the applications beyond `top` (default 'other'). */
+  /** Name of the series that sums the applications beyond `top` (default '(others)'). */
   otherName?: string;
 }
 
@@ -187,7 +187,7 @@ export class SeriesAccumulator {
     };
     const top = options.top !== undefined && options.top >= 0 ? Math.floor(options.top) : chosen.length;
     for (const x of chosen.slice(0, top)) fill([x.id], names[x.id]);
-    if (chosen.length > top) fill(chosen.slice(top).map((x) => x.id), options.otherName ?? 'other');
+    if (chosen.length > top) fill(chosen.slice(top).map((x) => x.id), options.otherName ?? '(others)');
     return { bucket, start: times.length ? times[0] : t0, times, series };
   }
 }

@@ -127,6 +127,10 @@ export interface OverflowCount extends TrafficCount {
 }
 
 export interface Conversations {
+  /** Number of host pairs (hostPairs.length, without building the list). */
+  hostPairCount: number;
+  /** Number of 5-tuple conversations. */
+  flowCount: number;
   /** Host pairs, most bytes first. */
   hostPairs: HostPairConversation[];
   /** 5-tuples, most bytes first. */
@@ -210,6 +214,13 @@ export interface AnalysisJSON {
 
 /** What analyze() resolves with. */
 export interface AnalysisResult extends Omit<AnalysisJSON, 'dataSeries' | 'error'> {
+  /**
+   * The conversation lists. `hostPairs` and `flows` are built (and cached) when first read;
+   * with a TrafficAnalyzer that goes on adding packets, read them before adding more.
+   */
+  conversations: Conversations;
+  /** The `n` (default 10) host pairs and 5-tuples with the most bytes, without building the full lists. */
+  topConversations(n?: number): { hostPairs: HostPairConversation[]; flows: FlowConversation[] };
   /**
    * Bytes and packets per application per time bucket. Buckets start at the first packet;
    * `bucket` must be a multiple of `seriesResolution` (it is rounded to one).

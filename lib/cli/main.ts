@@ -16,6 +16,7 @@ import * as read from './read';
 import * as repair from './repair';
 import * as send from './send';
 import * as sniff from './sniff';
+import * as stats from './stats';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
@@ -26,7 +27,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   sniff.register,
   send.register,
   capture.register,
-  // stats: to come
+  stats.register,
 ];
 
 function packageVersion(): string {
