@@ -4,6 +4,7 @@ import { PcapError } from './errors';
 import { LINKTYPE, resolveLinktype } from './linktype';
 import type { Packet } from './packet';
 
+/** A compiled BPF filter (tcpdump syntax) that tests packets or raw bytes without a capture handle. */
 export class BpfFilter {
   readonly expression: string;
   readonly linktype: number;

@@ -40,6 +40,10 @@ plaintext of encrypted connections). Share them only privately with people you t
 in a public issue tracker, and delete them when you are done.
 `;
 
+/**
+ * What capturePackets() resolves with: the capture file and TLS key log in a private directory,
+ * the result or error of the wrapped code, and `packets()`, `tarball()`, `delete()`.
+ */
 export class CapturedPackets<T = unknown> {
   /** Result of `fn` (undefined when it threw). */
   result: T | undefined;

@@ -40,6 +40,12 @@ export function defaultCaptureName(device: string, duration: number, when = new 
   return `capture_${stamp}_${duration}_${iface}.pcap`;
 }
 
+/**
+ * Captures from a device straight to a pcap file for `duration` seconds (default 60) or
+ * `count` packets, named `capture_YYYYmmddTHHMMSS_<duration>_<iface>.pcap` in `directory`
+ * unless `file` is given. Aborting `signal` ends it early: the file is kept (complete and
+ * closed) and the promise rejects with the signal's reason.
+ */
 export async function capture(options: CaptureOptions = {}): Promise<CaptureResult> {
   const { device = DEFAULT_DEVICE, count, file, directory = '.', signal, ...socketOptions } = options;
   const duration = options.duration ?? (count === undefined ? 60 : undefined);

@@ -29,6 +29,11 @@ export interface PcapErrorDetails {
   cause?: unknown;
 }
 
+/**
+ * What pcapkit throws for capture, file and filter problems: a stable `code` (`ENOENT`, `EPERM`,
+ * `EFORMAT`, `ETRUNCATED`, `EFILTER`, `ECLOSED`, `EINVAL`, ...) and libpcap's own message. On
+ * damaged files `packetsRead` and `offset` say where reading stopped.
+ */
 export class PcapError extends Error {
   readonly code: PcapErrorCode;
   declare readonly status?: number;

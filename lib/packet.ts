@@ -14,6 +14,10 @@ import {
 } from './binding';
 import { PcapError } from './errors';
 
+/**
+ * One captured packet: its pcap header fields and `data`, a zero-copy view into the batch it
+ * came in (valid for as long as you keep the packet).
+ */
 export class Packet {
   /** Seconds since the epoch (integer, exact). */
   readonly tsSec: number;

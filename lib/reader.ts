@@ -44,6 +44,14 @@ const MIXED_INTERFACES = /different from the type of the first interface|snapsho
 // Link types with reserved bits set are not real link types (libpcap 1.10 still opens them).
 const LINKTYPE_RESERVED_MASK = 0x03ff0000;
 
+/**
+ * Reads a pcap or pcapng file (or `'-'`, standard input) as an async iterable of packets, read
+ * on a libuv pool thread one batch ahead of your code. Ending the loop closes the reader.
+ *
+ * ```ts
+ * for await (const pkt of new PCAPReader('capture.pcap', { filter: 'tcp port 443' })) console.log(pkt.length);
+ * ```
+ */
 export class PCAPReader implements AsyncIterable<Packet> {
   readonly path: string;
   /** Link type (DLT value) of the file; for pcapng with several interfaces, the first one's. */

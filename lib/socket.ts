@@ -60,6 +60,15 @@ function ipv4(n: number | undefined): string | null {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/**
+ * A live capture on a device (`'any'` by default): an async iterable of packets handed over
+ * by a C++ capture thread, one batch per kernel block. Also sends raw frames (`send`).
+ * Needs root or `cap_net_raw,cap_net_admin`.
+ *
+ * ```ts
+ * for await (const pkt of new PCAPSocket('eth0', { filter: 'icmp', timeout: 100 })) console.log(pkt.timestamp);
+ * ```
+ */
 export class PCAPSocket implements AsyncIterable<Packet> {
   readonly device: string;
   readonly linktype: number;

@@ -51,6 +51,10 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * Writes a pcap file with libpcap's own dumper (what `tcpdump -w` writes), created with mode
+ * 0600. `write(pkt)` keeps a packet's header; `write(buf, { timestamp })` builds one.
+ */
 export class PCAPWriter {
   readonly path: string;
   readonly linktype: number;

@@ -52,6 +52,12 @@ export function firstLayerFor(linktype: number, data: Buffer): LayerType {
   }
 }
 
+/**
+ * A reusable, allocation-free packet decoder (after gopacket's DecodingLayerParser): each
+ * `decodePacket(pkt)` overwrites its layer objects (`ethernet`, `ipv4`, `tcp`, `dns`, ...) in
+ * place; the packet's link type picks the first layer. Check `has(LayerType.X)` before
+ * reading a layer.
+ */
 export class Decoder {
   readonly ethernet = new Ethernet();
   readonly vlans: readonly Dot1Q[] = Array.from({ length: MAX_VLAN_TAGS }, () => new Dot1Q());
