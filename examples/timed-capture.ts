@@ -4,10 +4,10 @@
 //   node dist/examples/timed-capture.js [-i IFACE] [-d SECONDS] [-f FILTER...] [--dir DIR] [--bucket S]
 //
 //   node dist/examples/timed-capture.js -i eth0 -d 60 -f not port 22
-//   capturing on eth0 for 60 s ...
-//   captured 5312 packets in 60.0 s to ./capture_20261123T103127_60_eth0.pcap
+//   capturing on eth0 for 60 s to capture_20261123T103127_60_eth0.pcap ...
+//   captured 5312 packets in 60.0 s to capture_20261123T103127_60_eth0.pcap
 //   {
-//     "file": "./capture_20261123T103127_60_eth0.pcap",
+//     "file": "capture_20261123T103127_60_eth0.pcap",
 //     "packets": 5312,
 //     ...
 //     "conversations": { "hostPairs": [...], "flows": [...], "overflow": {...} }
@@ -20,7 +20,8 @@
 // IFACE defaults to 'any', SECONDS to 10, DIR to the current directory; the file is named
 // capture_YYYYmmddTHHMMSS_<seconds>_<iface>.pcap (local time) as fieldedge-pcap names it.
 // --bucket sets the data series' bucket width in seconds (default: a round width, <= 120 buckets).
-import { analyze, capture } from 'pcapkit';
+import * as path from 'node:path';
+import { analyze, capture, defaultCaptureName } from 'pcapkit';
 
 function parseArgs(argv: string[]) {
   const usage = 'usage: timed-capture [-i IFACE] [-d SECONDS] [-f FILTER...] [--dir DIR] [--bucket S]';
@@ -45,24 +46,29 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort()); // Ctrl-C ends the capture early; the file is kept
 
+  // The default name (what capture() picks without `file`), made here so that it is known even
+  // when Ctrl-C cuts the capture short.
+  const file = path.join(args.directory, defaultCaptureName(args.device, args.duration));
   // The capture runs in the background (a C++ thread writes the file); the event loop stays free.
-  const running = capture({ device: args.device, duration: args.duration, filter: args.filter, directory: args.directory, signal: stop.signal });
-  console.error(`capturing on ${args.device} for ${args.duration} s ...`);
+  const running = capture({ device: args.device, duration: args.duration, filter: args.filter, file, signal: stop.signal });
+  console.error(`capturing on ${args.device} for ${args.duration} s to ${file} ...`);
   const ticker = setInterval(() => process.stderr.write('.'), 1000);
-  let r;
   try {
-    r = await running;
+    const r = await running;
+    console.log(`captured ${r.packets} packets in ${r.elapsed.toFixed(1)} s to ${r.path}`);
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+    console.log(`capture stopped early; analysing what is in ${file}`);
   } finally {
     clearInterval(ticker);
     process.stderr.write('\n');
   }
-  console.log(`captured ${r.packets} packets in ${r.elapsed.toFixed(1)} s to ${r.path}`);
 
-  const result = await analyze(r.path);
+  const result = await analyze(file);
   // The conversation summary: per host pair (with applications and how often they repeat) and
   // per 5-tuple (with TCP retransmissions and out-of-order segments).
   const summary = {
-    file: r.path,
+    file,
     packets: result.packets,
     bytes: result.bytes,
     firstTime: result.firstTime,

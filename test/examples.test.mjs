@@ -499,3 +499,32 @@ test('timed-capture: N seconds to the default file name, conversations and data 
     await server.close();
   }
 });
+
+test('timed-capture: Ctrl-C ends the capture early and the file is still analysed', { skip: rootSkip }, async () => {
+  const server = await pongServer();
+  const dir = join(tmp, 'timed-sigint');
+  mkdirSync(dir);
+  try {
+    const child = start('timed-capture', ['-i', 'lo', '-d', '30', '-f', 'tcp', 'port', String(server.port), '--dir', dir]);
+    child.stdin.end();
+    await child.waitFor(/capturing on lo for 30 s to /);
+    await pingPong(server.port);
+    // capture() hands packets over at least every 100 ms (its socket timeout), but stops at
+    // once on abort: give the exchange a few timeouts to reach the file first.
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const r = await child.done;
+    assert.equal(r.code, 0, r.stderr);
+    const files = readdirSync(dir);
+    assert.match(files.join(), /^capture_\d{8}T\d{6}_30_lo\.pcap$/);
+    assert.match(r.stdout, new RegExp(`^capture stopped early; analysing what is in ${join(dir, files[0]).replace(/[.]/g, '\\.')}$`, 'm'));
+    const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n{') + 1, r.stdout.indexOf('\ndata series: ')));
+    const flows = summary.conversations.flows;
+    assert.equal(flows.length, 1);
+    assert.equal(flows[0].transport, 'tcp');
+    assert.ok([flows[0].a.port, flows[0].b.port].includes(server.port));
+    assert.equal(summary.packets, tshark(join(dir, files[0]), ['frame.number']).length);
+  } finally {
+    await server.close();
+  }
+});
