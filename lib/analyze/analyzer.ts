@@ -81,6 +81,11 @@ function positiveInt(v: number | undefined, def: number, name: string): number {
   return v;
 }
 
+/**
+ * The streaming engine behind analyze(): feed it packets (`add`, `addBatch`, `addRaw`) from
+ * anywhere, then `result()` gives the AnalysisResult. One reused Decoder; memory bounded by the
+ * conversation tables.
+ */
 export class TrafficAnalyzer {
   readonly apps: ApplicationTable;
   /** Set when reading stopped at a damaged file (see AnalysisResult.error). */
