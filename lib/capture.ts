@@ -71,7 +71,7 @@ export async function capture(options: CaptureOptions = {}): Promise<CaptureResu
     } catch {
       // already closed
     }
-    void sock.close();
+    void sock.close({ drain: true }); // packets the kernel still holds are kept
   };
   const timer = duration !== undefined ? setTimeout(stop, duration * 1000) : undefined;
   signal?.addEventListener('abort', stop, { once: true });
