@@ -90,7 +90,11 @@ export class SeriesAccumulator {
     if (cell === undefined) {
       cell = new Float64Array(2);
       m.set(k, cell);
+      cell[0] = bytes;
+      cell[1] = 1;
+      // count first: merging may fold this cell into another
       if (++this.total > this.maxBuckets) this.coarsen();
+      return;
     }
     cell[0] += bytes;
     cell[1]++;
