@@ -1,5 +1,5 @@
 // ARP and RARP (any hardware/protocol address sizes; Ethernet/IPv4 addresses as text).
-import { BaseLayer, ipv4String, macString } from './base';
+import { BaseLayer, ipv4String, linkAddrString, macString } from './base';
 import { LayerType } from './types';
 
 export class ARP extends BaseLayer {
@@ -44,5 +44,10 @@ export class ARP extends BaseLayer {
   }
   get targetProto(): string {
     return this.addr(2 * this.hwSize + this.protoSize, this.protoSize, 'proto');
+  }
+  /** The sender's or target's hardware address as colon-separated hex whatever its size (tcpdump's form), '' when not captured. */
+  linkAddr(which: 'sender' | 'target'): string {
+    const p = this.offset + 8 + (which === 'sender' ? 0 : this.hwSize + this.protoSize);
+    return this.captured(p, this.hwSize) ? linkAddrString(this.data, p, this.hwSize) : '';
   }
 }

@@ -76,6 +76,13 @@ export function macString(b: Buffer, off: number): string {
   return `${HEX[b[off]]}:${HEX[b[off + 1]]}:${HEX[b[off + 2]]}:${HEX[b[off + 3]]}:${HEX[b[off + 4]]}:${HEX[b[off + 5]]}`;
 }
 
+/** Colon-separated hex of `n` bytes: a link address of any length, as tcpdump writes one. */
+export function linkAddrString(b: Buffer, off: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += i === 0 ? HEX[b[off + i]] : `:${HEX[b[off + i]]}`;
+  return s;
+}
+
 export function ipv4String(b: Buffer, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }

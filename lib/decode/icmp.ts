@@ -18,6 +18,13 @@ abstract class IcmpBase extends BaseLayer {
     return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
   }
 
+  /** Type and code as captured, also of a header cut short after them (icmpType and code stay 0 then). */
+  get typeField(): number {
+    return this.u8(this.offset);
+  }
+  get codeField(): number {
+    return this.u8(this.offset + 1);
+  }
   get checksum(): number {
     return this.u16(this.offset + 2);
   }

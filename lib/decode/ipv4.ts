@@ -43,8 +43,9 @@ export class IPv4 extends BaseLayer {
   get datagramEnd(): number {
     return this.offset + this.headerLength + this.payloadLength;
   }
+  /** The version field: 4 for a decoded header, what the bytes say for a malformed one. */
   get version(): number {
-    return 4;
+    return this.u8(this.offset) >> 4;
   }
   get tos(): number {
     return this.u8(this.offset + 1);

@@ -89,8 +89,9 @@ export class IPv6 extends BaseLayer {
     return this.cut();
   }
 
+  /** The version field: 6 for a decoded header, what the bytes say for a malformed one. */
   get version(): number {
-    return 6;
+    return this.u8(this.offset) >> 4;
   }
   get trafficClass(): number {
     return (this.u16(this.offset) >> 4) & 0xff;
@@ -109,5 +110,14 @@ export class IPv6 extends BaseLayer {
   }
   get datagramEnd(): number {
     return this.offset + this.headerLength + this.payloadLength;
+  }
+  /**
+   * In a later fragment the walk stops after the first Fragment header with a non-zero offset:
+   * that header's offset (8-byte units), else 0. Unlike fragmentOffset (the outermost header's)
+   * it is non-zero whenever fragment data, not headers, follow.
+   */
+  get laterFragmentOffset(): number {
+    const ext = this.extensions;
+    return ext.length > 0 && ext[ext.length - 1] === IPPROTO.FRAGMENT ? this.u16(this.offset + this.headerLength - 6) >>> 3 : 0;
   }
 }

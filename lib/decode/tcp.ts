@@ -37,6 +37,13 @@ export class TCP extends BaseLayer {
     return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
   }
 
+  /** The port fields as captured, also of a header cut short after them (srcPort and dstPort stay 0 then). */
+  get srcPortField(): number {
+    return this.u16(this.offset);
+  }
+  get dstPortField(): number {
+    return this.u16(this.offset + 2);
+  }
   get seq(): number {
     return this.u32(this.offset + 4);
   }
