@@ -175,7 +175,7 @@ export function describe(r: AnalysisResult, top = 10): string {
   out.push(
     `  TCP: ${plural(t.segments, 'segment')}, ${plural(t.retransmissions, 'retransmission')} ` +
       `(${formatCount(t.fastRetransmissions)} fast, ${formatCount(t.spuriousRetransmissions)} spurious), ` +
-      `${formatCount(t.outOfOrder)} out of order, ${formatCount(t.lostSegments)} previous segments not captured, ` +
+      `${formatCount(t.outOfOrder)} out of order, ${plural(t.lostSegments, 'previous segment')} not captured, ` +
       `${plural(t.duplicateAcks, 'duplicate ACK')}`,
   );
   if (r.truncated || r.malformed) {

@@ -29,6 +29,10 @@ function fmtCount(n: number): string {
   return count.format(n);
 }
 
+function plural(n: number, noun: string): string {
+  return `${fmtCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function fmtBytes(n: number): string {
   if (!Number.isFinite(n)) return '?';
   if (n < 1000) return `${Math.round(n)} B`;
@@ -228,9 +232,9 @@ export function renderHtmlReport(result: AnalysisResult, options: HtmlReportOpti
   const tcp = result.tcp;
   summary.push([
     'TCP',
-    `${fmtCount(tcp.segments)} segments, ${fmtCount(tcp.retransmissions)} retransmissions, ` +
-      `${fmtCount(tcp.outOfOrder)} out of order, ${fmtCount(tcp.duplicateAcks)} duplicate ACKs, ` +
-      `${fmtCount(tcp.lostSegments)} previous segments not captured`,
+    `${plural(tcp.segments, 'segment')}, ${plural(tcp.retransmissions, 'retransmission')}, ` +
+      `${fmtCount(tcp.outOfOrder)} out of order, ${plural(tcp.duplicateAcks, 'duplicate ACK')}, ` +
+      `${plural(tcp.lostSegments, 'previous segment')} not captured`,
   ]);
   if (result.truncated || result.malformed) {
     summary.push(['Damaged packets', `${fmtCount(result.truncated)} cut by the snapshot length, ${fmtCount(result.malformed)} with cut or bad headers`]);
