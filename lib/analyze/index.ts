@@ -56,7 +56,7 @@ export async function analyze(source: AnalyzeSource, options: AnalyzeOptions = {
   signal?.throwIfAborted();
   const interval = options.progressInterval ?? 200;
   const onProgress = options.onProgress;
-  let lastProgress = performance.now();
+  let lastProgress = -Infinity; // the first batch reports at once
 
   let reader: PCAPReader | undefined;
   let own = false;
