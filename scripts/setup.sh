@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets pcapkit up from a fresh clone on Debian/Ubuntu: installs libpcap-dev when it is
 # missing (and, with --with-tools, the tools the tests compare against: tcpdump, tshark,
-# capinfos), installs the npm dependencies (which builds the addon) and compiles the TS.
+# capinfos, and chromium for the HTML report test), installs the npm dependencies (which
+# builds the addon) and compiles the TS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ if [ "$with_tools" = 1 ]; then
   command -v capinfos >/dev/null 2>&1 || need+=(wireshark-common)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
