@@ -11,7 +11,7 @@ import { AppRecord, FlowRecord, HostAppRecord, HostRecord, type RecordBase, flow
 import { FlowTable } from './flow-table';
 import { HierarchyCounter } from './hierarchy';
 import { SeriesAccumulator, type DataSeriesOptions } from './series';
-import { BAD_MASK, RETRANSMISSION_MASK, TcpAnalysisFlag as F, TcpConnection } from './tcp-analysis';
+import { BAD_MASK, RETRANSMISSION_MASK, TcpAnalysisFlag as F, TcpAnalysisTable } from './tcp-analysis';
 import type {
   AnalysisJSON,
   AnalysisResult,
@@ -75,6 +75,21 @@ const FRAGMENT_MEMORY = 4096;
 const SYN = 0x02;
 const ACK = 0x10;
 
+/** The first `k` of `list` in `order`, without sorting all of it when k is small. */
+function topRecords<T>(list: readonly T[], k: number, order: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
+  if (k > 64 || k * 8 >= list.length) return list.slice().sort(order).slice(0, k);
+  const best: T[] = [];
+  for (const x of list) {
+    if (best.length === k && order(x, best[k - 1]) >= 0) continue;
+    let i = best.length === k ? k - 1 : best.length;
+    while (i > 0 && order(x, best[i - 1]) < 0) i--;
+    best.splice(i, 0, x);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
 function positiveInt(v: number | undefined, def: number, name: string): number {
   if (v === undefined) return def;
   if (!Number.isInteger(v) || v < 1) throw new PcapError('EINVAL', `${name} must be a positive integer`);
@@ -102,6 +117,7 @@ export class TrafficAnalyzer {
   private readonly maxFlows: number;
   private readonly appRecords: Array<AppRecord | undefined> = [];
   private readonly analyseTcp: boolean;
+  private readonly tcpTable = new TcpAnalysisTable();
   private readonly fragments = new Map<string, number>();
   private readonly key = new Uint32Array(FLOW_WORDS);
   private readonly src = new Uint32Array(4);
@@ -313,7 +329,7 @@ export class TrafficAnalyzer {
       if (fe >= 0) {
         flow = this.flowTable.value(fe);
         // tshark starts a new TCP stream for a SYN with a new initial sequence number
-        if (tcpOk && flow.tcp !== undefined && flow.tcp.isPortReuse(flowFromLow, seq, flags)) {
+        if (tcpOk && flow.tcp >= 0 && this.tcpTable.isPortReuse(flow.tcp, flowFromLow, seq, flags)) {
           reused = true;
           flow = this.newFlow(host, version, fe, flowFromLow, t, tsSec, tsNsec, proto, sport, dport, flags, tcpOk);
           if (flow !== undefined) {
@@ -347,10 +363,10 @@ export class TrafficAnalyzer {
 
     // ---- TCP analysis ----------------------------------------------------------------------
     let ta = 0;
-    if (flow !== undefined && flow.tcp !== undefined && tcpOk && !fragmented) {
+    if (flow !== undefined && flow.tcp >= 0 && tcpOk && !fragmented) {
       const seglen = ipPayload - d.tcp.headerLength;
       if (seglen >= 0) {
-        ta = flow.tcp.analyze(flowFromLow, seq, ackNo, seglen, flags, d.tcp.window, tsSec, tsNsec, reused ? F.REUSED_PORTS : 0);
+        ta = this.tcpTable.analyze(flow.tcp, flowFromLow, seq, ackNo, seglen, flags, d.tcp.window, tsSec, tsNsec, reused ? F.REUSED_PORTS : 0);
         this.countTcp(flow, ta);
       }
     }
@@ -413,7 +429,7 @@ export class TrafficAnalyzer {
       app,
     );
     this.flowList.push(rec);
-    if (proto === 6 && this.analyseTcp) rec.tcp = new TcpConnection();
+    if (proto === 6 && this.analyseTcp) rec.tcp = this.tcpTable.create();
     const ar = this.appRecord(app);
     ar.flows++;
     ar.repeat.add(t);
@@ -503,6 +519,7 @@ export class TrafficAnalyzer {
     const byBytes = (a: RecordBase, b: RecordBase) => b.abBytes + b.baBytes - (a.abBytes + a.baBytes) || a.id - b.id;
     const hostRecords = this.hostList.slice();
     const flowRecords = this.flowList.slice();
+    for (const f of flowRecords) if (f.tcp >= 0) f.firstRtt = this.tcpTable.firstRtt(f.tcp);
     let sortedHosts: HostRecord[] | undefined;
     let sortedFlows: FlowRecord[] | undefined;
     const hostsSorted = () => (sortedHosts ??= hostRecords.sort(byBytes));
@@ -562,8 +579,12 @@ export class TrafficAnalyzer {
       topConversations(n = 10) {
         const k = Math.max(0, Math.floor(n));
         return {
-          hostPairs: hostPairs ? hostPairs.slice(0, k) : hostsSorted().slice(0, k).map((r) => hostPairResult(r, hostKey, names)),
-          flows: flows ? flows.slice(0, k) : flowsSorted().slice(0, k).map((r) => flowResult(r, flowKey, names)),
+          hostPairs: hostPairs
+            ? hostPairs.slice(0, k)
+            : (sortedHosts ? sortedHosts.slice(0, k) : topRecords(hostRecords, k, byBytes)).map((r) => hostPairResult(r, hostKey, names)),
+          flows: flows
+            ? flows.slice(0, k)
+            : (sortedFlows ? sortedFlows.slice(0, k) : topRecords(flowRecords, k, byBytes)).map((r) => flowResult(r, flowKey, names)),
         };
       },
       ...(error ? { error } : {}),

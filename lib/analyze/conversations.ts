@@ -4,7 +4,6 @@
 // only when the result is built.
 import { ipv4String, ipv6String } from '../decode/base';
 import { IntervalAccumulator } from './stats';
-import type { TcpConnection } from './tcp-analysis';
 import type {
   ConversationBase,
   FlowConversation,
@@ -95,7 +94,10 @@ export class HostRecord extends RecordBase {
 export class FlowRecord extends RecordBase {
   host: HostRecord | undefined;
   hostApp: HostAppRecord | undefined;
-  tcp: TcpConnection | undefined;
+  /** Connection id in the analyzer's TcpAnalysisTable; -1 when not TCP (or analysis is off). */
+  tcp = -1;
+  /** SYN to handshake ACK, ns (copied from the TCP table when the result is built). */
+  firstRtt = 0;
   fastRetransmissions = 0;
   spuriousRetransmissions = 0;
   lostSegments = 0;
@@ -221,7 +223,7 @@ export function flowResult(r: FlowRecord, keyOf: KeyReader, names: readonly stri
     application: names[r.app],
     hostPair: r.host ? r.host.id : -1,
   };
-  if (r.tcp) {
+  if (r.tcp >= 0) {
     const tcp: TcpFlowAnalysis = {
       retransmissions: r.retransmissions,
       fastRetransmissions: r.fastRetransmissions,
@@ -233,7 +235,7 @@ export function flowResult(r: FlowRecord, keyOf: KeyReader, names: readonly stri
       keepAlives: r.keepAlives,
       zeroWindows: r.zeroWindows,
       windowUpdates: r.windowUpdates,
-      firstRtt: r.tcp.firstRtt === 0 ? null : r.tcp.firstRtt / 1e9,
+      firstRtt: r.firstRtt === 0 ? null : r.firstRtt / 1e9,
       reusedPorts: r.reusedPorts,
     };
     out.tcp = tcp;

@@ -24,7 +24,7 @@ export {
   type ApplicationRule,
   type ApplicationTableOptions,
 } from './apps';
-export { TcpAnalysisFlag, TcpConnection, RETRANSMISSION_MASK } from './tcp-analysis';
+export { TcpAnalysisFlag, TcpAnalysisTable, TcpConnection, RETRANSMISSION_MASK } from './tcp-analysis';
 export { LAYER_PATH_NAMES } from './hierarchy';
 export { renderHtmlReport, type HtmlReportOptions } from '../report/html';
 

@@ -60,51 +60,227 @@ const lt = (a: number, b: number) => ((a - b) | 0) < 0;
 const gt = (a: number, b: number) => ((b - a) | 0) < 0;
 const le = (a: number, b: number) => ((a - b) | 0) <= 0;
 
-/** One direction of a connection. Times are ns from the connection's first segment. */
-export class TcpDirection {
-  baseSeqSet = false;
-  baseSeq = 0;
-  /** Next expected sequence number (0: unknown, as in Wireshark). */
-  nextseq = 0;
-  nextseqTime = 0;
-  lastack = 0;
-  lastackTime = 0;
-  /** Last raw window; starts out of the 16-bit range so the first segment never matches. */
-  window = 0xffffffff;
-  dupacknum = 0;
-  maxseqtobeacked = 0;
-  lastsegmentflags = 0;
-}
+// State layout: one row of Float64 per connection in a growable pool (no object per
+// connection). Per direction (up: from the lower (address, port) to the higher; down: back):
+const BASE_SEQ_SET = 0; // 0/1
+const BASE_SEQ = 1;
+const NEXTSEQ = 2; // next expected sequence number (0: unknown, as in Wireshark)
+const NEXTSEQ_TIME = 3;
+const LASTACK = 4;
+const LASTACK_TIME = 5;
+const WINDOW = 6; // last raw window; starts out of the 16-bit range so the first segment never matches
+const DUPACKS = 7;
+const MAXSEQTOBEACKED = 8;
+const LASTFLAGS = 9;
+const DIR = 10; // fields per direction
+// Per connection, after the two directions:
+const HAVE_SYN = 2 * DIR;
+const MRU_SYN = HAVE_SYN + 1;
+const FIRST_RTT = HAVE_SYN + 2; // SYN to the ACK completing the handshake, ns; 0 while unknown
+const BASE_SET = HAVE_SYN + 3; // times are ns from the connection's first segment (exact)
+const BASE_SEC = HAVE_SYN + 4;
+const BASE_NSEC = HAVE_SYN + 5;
+const ROW = HAVE_SYN + 6;
 
-/** Analysis state of one TCP connection (Wireshark: one tcp.stream). */
-export class TcpConnection {
-  /** Direction from the lower (address, port) to the higher, and back. */
-  readonly up = new TcpDirection();
-  readonly down = new TcpDirection();
-  private haveSyn = false;
-  private mruSyn = 0;
-  /** SYN to the ACK completing the handshake, ns; 0 while unknown (Wireshark's convention). */
-  firstRtt = 0;
-  // Times are ns from the connection's first segment, so they stay exact.
-  private baseSet = false;
-  private baseSec = 0;
-  private baseNsec = 0;
+/**
+ * The analysis state of many TCP connections (Wireshark: tcp.streams), in one growable
+ * Float64Array: a connection is an integer id, so tracking one allocates no object.
+ */
+export class TcpAnalysisTable {
+  private s: Float64Array;
+  /** Connections created. */
+  size = 0;
+
+  constructor(initialCapacity = 256) {
+    this.s = new Float64Array(Math.max(1, initialCapacity) * ROW);
+  }
+
+  /** A new connection; returns its id. */
+  create(): number {
+    const id = this.size++;
+    if (this.size * ROW > this.s.length) {
+      const bigger = new Float64Array(this.s.length * 2);
+      bigger.set(this.s);
+      this.s = bigger;
+    }
+    const o = id * ROW;
+    this.s.fill(0, o, o + ROW);
+    this.s[o + WINDOW] = 0xffffffff;
+    this.s[o + DIR + WINDOW] = 0xffffffff;
+    return id;
+  }
+
+  /** SYN to the ACK completing the handshake, in ns (0 while unknown). */
+  firstRtt(id: number): number {
+    return this.s[id * ROW + FIRST_RTT];
+  }
 
   /**
    * Would this segment start a new connection on the same ports? Wireshark does that for a SYN
    * (without ACK) whose sequence number differs from the one this direction started with.
    */
-  isPortReuse(upward: boolean, seq: number, flags: number): boolean {
+  isPortReuse(id: number, upward: boolean, seq: number, flags: number): boolean {
     if ((flags & (SYN | ACK)) !== SYN) return false;
-    const fwd = upward ? this.up : this.down;
-    return fwd.baseSeqSet && fwd.baseSeq !== seq;
+    const f = id * ROW + (upward ? 0 : DIR);
+    return this.s[f + BASE_SEQ_SET] !== 0 && this.s[f + BASE_SEQ] !== seq;
   }
 
   /**
-   * Analyses one segment: `upward` is its direction, `seglen` the TCP payload length on the
-   * wire, `flags` the TCP flags, `window` the raw window field, `tsSec`/`tsNsec` its time.
-   * Returns the TcpAnalysisFlag bits. `extraFlags` are flags already known (REUSED_PORTS).
+   * Analyses one segment of connection `id`: `upward` is its direction, `seglen` the TCP
+   * payload length on the wire, `flags` the TCP flags, `window` the raw window field,
+   * `tsSec`/`tsNsec` its time. Returns the TcpAnalysisFlag bits. `extraFlags` are flags
+   * already known (REUSED_PORTS).
    */
+  analyze(
+    id: number,
+    upward: boolean,
+    seq: number,
+    ack: number,
+    seglen: number,
+    flags: number,
+    window: number,
+    tsSec: number,
+    tsNsec: number,
+    extraFlags = 0,
+  ): number {
+    const s = this.s;
+    const c = id * ROW;
+    const f = c + (upward ? 0 : DIR); // this direction
+    const r = c + (upward ? DIR : 0); // the other
+    if (s[c + BASE_SET] === 0) {
+      s[c + BASE_SET] = 1;
+      s[c + BASE_SEC] = tsSec;
+      s[c + BASE_NSEC] = tsNsec;
+    }
+    const t = (tsSec - s[c + BASE_SEC]) * 1e9 + (tsNsec - s[c + BASE_NSEC]);
+    let ta = extraFlags;
+
+    if (s[f + BASE_SEQ_SET] === 0) {
+      s[f + BASE_SEQ] = flags & SYN ? seq : (seq - 1) >>> 0;
+      s[f + BASE_SEQ_SET] = 1;
+    }
+    if (s[r + BASE_SEQ_SET] === 0 && flags & ACK) {
+      s[r + BASE_SEQ] = (ack - 1) >>> 0;
+      s[r + BASE_SEQ_SET] = 1;
+    }
+
+    const fNext = s[f + NEXTSEQ];
+    const fWindow = s[f + WINDOW];
+    const fLastack = s[f + LASTACK];
+    const noSfr = (flags & (SYN | FIN | RST)) === 0;
+    analyseFwd: {
+      // ZERO WINDOW PROBE: one byte at nextseq while the other side's window is 0.
+      if (seglen === 1 && seq === fNext && s[r + WINDOW] === 0) {
+        ta |= F.ZERO_WINDOW_PROBE;
+        break analyseFwd;
+      }
+      if (window === 0 && noSfr) ta |= F.ZERO_WINDOW;
+      // LOST PACKET: beyond nextseq, so something before was not captured.
+      if (fNext !== 0 && gt(seq, fNext) && (flags & RST) === 0) ta |= F.LOST_PACKET;
+      // KEEP ALIVE: 0 or 1 byte, one byte before nextseq.
+      if ((seglen === 0 || seglen === 1) && seq === ((fNext - 1) >>> 0) && noSfr) ta |= F.KEEP_ALIVE;
+      const sameSeqAck = seglen === 0 && seq === fNext && ack === fLastack && noSfr;
+      // WINDOW UPDATE: nothing new but the window.
+      if (sameSeqAck && window !== 0 && window !== fWindow) ta |= F.WINDOW_UPDATE;
+      // KEEP ALIVE ACK
+      if (sameSeqAck && window !== 0 && window === fWindow && s[r + LASTFLAGS] & F.KEEP_ALIVE) {
+        ta |= F.KEEP_ALIVE_ACK;
+        break analyseFwd;
+      }
+      // ZERO WINDOW PROBE ACK
+      if (sameSeqAck && window === 0 && window === fWindow && s[r + LASTFLAGS] & F.ZERO_WINDOW_PROBE) {
+        ta |= F.ZERO_WINDOW_PROBE_ACK;
+        break analyseFwd;
+      }
+      // DUPLICATE ACK: same seq, ack and window, no data.
+      if (sameSeqAck && window !== 0 && window === fWindow) {
+        s[f + DUPACKS]++;
+        ta |= F.DUPLICATE_ACK;
+      }
+    }
+    if (ack !== fLastack) s[f + DUPACKS] = 0;
+
+    // ACKED LOST PACKET: acknowledges data of the other side that was never seen.
+    if (s[r + MAXSEQTOBEACKED] !== 0 && gt(ack, s[r + MAXSEQTOBEACKED]) && flags & ACK) {
+      ta |= F.ACK_LOST_PACKET;
+      s[r + MAXSEQTOBEACKED] = s[r + NEXTSEQ];
+    }
+
+    // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS
+    if ((seglen > 0 || flags & (SYN | FIN)) && (ta & F.KEEP_ALIVE) === 0) {
+      let notAdvanced = fNext !== 0 && lt(seq, fNext);
+      // More than one byte starting one before nextseq adds new data (after a zero window probe).
+      if (seglen > 1 && ((fNext - 1) >>> 0) === seq) notAdvanced = false;
+      classify: {
+        // Wireshark computes these delays as unsigned 64-bit numbers: negative ones (time going
+        // backwards) are huge and never below a threshold.
+        let dt = t - s[r + LASTACK_TIME];
+        if (notAdvanced && s[r + DUPACKS] >= 2 && s[r + LASTACK] === seq && dt >= 0 && dt < 20e6) {
+          ta |= F.FAST_RETRANSMISSION;
+          break classify;
+        }
+        dt = t - s[f + NEXTSEQ_TIME];
+        const rtt = s[c + FIRST_RTT];
+        const threshold = rtt === 0 ? 3e6 : rtt;
+        const end = (seq + seglen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0;
+        if (notAdvanced && dt >= 0 && dt < threshold && fNext !== end) {
+          ta |= F.OUT_OF_ORDER;
+          break classify;
+        }
+        const rLastack = s[r + LASTACK];
+        if (seglen > 0 && rLastack !== 0 && le((seq + seglen) >>> 0, rLastack)) {
+          ta |= F.SPURIOUS_RETRANSMISSION;
+          break classify;
+        }
+        if (notAdvanced) ta |= F.RETRANSMISSION;
+      }
+    }
+
+    let nextseq = (seq + seglen) >>> 0;
+    if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
+    if ((ta & F.ZERO_WINDOW_PROBE) === 0) {
+      if (gt(nextseq, fNext) || fNext === 0) {
+        s[f + NEXTSEQ] = nextseq;
+        s[f + NEXTSEQ_TIME] = t;
+      }
+      const m = s[f + MAXSEQTOBEACKED];
+      if (seq === m || m === 0) s[f + MAXSEQTOBEACKED] = s[f + NEXTSEQ];
+    }
+    s[f + WINDOW] = window;
+    s[f + LASTACK] = ack;
+    s[f + LASTACK_TIME] = t;
+    s[f + LASTFLAGS] = ta;
+
+    // After the analysis (as in dissect_tcp): the most recent SYN, and the first RTT at the
+    // first pure ACK after it.
+    if (flags & SYN) {
+      if ((flags & ACK) === 0) {
+        s[c + HAVE_SYN] = 1;
+        s[c + MRU_SYN] = t;
+      }
+    } else if (flags & ACK && s[c + HAVE_SYN] !== 0 && s[c + FIRST_RTT] === 0) {
+      s[c + FIRST_RTT] = t - s[c + MRU_SYN];
+    }
+    return ta;
+  }
+}
+
+/** One TCP connection on its own (a TcpAnalysisTable of one), for analysing segments by hand. */
+export class TcpConnection {
+  private readonly table = new TcpAnalysisTable(1);
+  private readonly id = this.table.create();
+
+  /** SYN to the ACK completing the handshake, ns; 0 while unknown (Wireshark's convention). */
+  get firstRtt(): number {
+    return this.table.firstRtt(this.id);
+  }
+
+  /** See TcpAnalysisTable.isPortReuse. */
+  isPortReuse(upward: boolean, seq: number, flags: number): boolean {
+    return this.table.isPortReuse(this.id, upward, seq, flags);
+  }
+
+  /** See TcpAnalysisTable.analyze. */
   analyze(
     upward: boolean,
     seq: number,
@@ -116,116 +292,6 @@ export class TcpConnection {
     tsNsec: number,
     extraFlags = 0,
   ): number {
-    if (!this.baseSet) {
-      this.baseSet = true;
-      this.baseSec = tsSec;
-      this.baseNsec = tsNsec;
-    }
-    const t = (tsSec - this.baseSec) * 1e9 + (tsNsec - this.baseNsec);
-    const fwd = upward ? this.up : this.down;
-    const rev = upward ? this.down : this.up;
-    let ta = extraFlags;
-
-    if (!fwd.baseSeqSet) {
-      fwd.baseSeq = flags & SYN ? seq : (seq - 1) >>> 0;
-      fwd.baseSeqSet = true;
-    }
-    if (!rev.baseSeqSet && flags & ACK) {
-      rev.baseSeq = (ack - 1) >>> 0;
-      rev.baseSeqSet = true;
-    }
-
-    const noSfr = (flags & (SYN | FIN | RST)) === 0;
-    analyseFwd: {
-      // ZERO WINDOW PROBE: one byte at nextseq while the other side's window is 0.
-      if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
-        ta |= F.ZERO_WINDOW_PROBE;
-        break analyseFwd;
-      }
-      if (window === 0 && noSfr) ta |= F.ZERO_WINDOW;
-      // LOST PACKET: beyond nextseq, so something before was not captured.
-      if (fwd.nextseq !== 0 && gt(seq, fwd.nextseq) && (flags & RST) === 0) ta |= F.LOST_PACKET;
-      // KEEP ALIVE: 0 or 1 byte, one byte before nextseq.
-      if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) >>> 0) && noSfr) ta |= F.KEEP_ALIVE;
-      const sameSeqAck = seglen === 0 && seq === fwd.nextseq && ack === fwd.lastack && noSfr;
-      // WINDOW UPDATE: nothing new but the window.
-      if (sameSeqAck && window !== 0 && window !== fwd.window) ta |= F.WINDOW_UPDATE;
-      // KEEP ALIVE ACK
-      if (sameSeqAck && window !== 0 && window === fwd.window && rev.lastsegmentflags & F.KEEP_ALIVE) {
-        ta |= F.KEEP_ALIVE_ACK;
-        break analyseFwd;
-      }
-      // ZERO WINDOW PROBE ACK
-      if (sameSeqAck && window === 0 && window === fwd.window && rev.lastsegmentflags & F.ZERO_WINDOW_PROBE) {
-        ta |= F.ZERO_WINDOW_PROBE_ACK;
-        break analyseFwd;
-      }
-      // DUPLICATE ACK: same seq, ack and window, no data.
-      if (sameSeqAck && window !== 0 && window === fwd.window) {
-        fwd.dupacknum++;
-        ta |= F.DUPLICATE_ACK;
-      }
-    }
-    if (ack !== fwd.lastack) fwd.dupacknum = 0;
-
-    // ACKED LOST PACKET: acknowledges data of the other side that was never seen.
-    if (rev.maxseqtobeacked !== 0 && gt(ack, rev.maxseqtobeacked) && flags & ACK) {
-      ta |= F.ACK_LOST_PACKET;
-      rev.maxseqtobeacked = rev.nextseq;
-    }
-
-    // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS
-    if ((seglen > 0 || flags & (SYN | FIN)) && (ta & F.KEEP_ALIVE) === 0) {
-      let notAdvanced = fwd.nextseq !== 0 && lt(seq, fwd.nextseq);
-      // More than one byte starting one before nextseq adds new data (after a zero window probe).
-      if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) notAdvanced = false;
-      classify: {
-        // Wireshark computes these delays as unsigned 64-bit numbers: negative ones (time going
-        // backwards) are huge and never below a threshold.
-        let dt = t - rev.lastackTime;
-        if (notAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && dt >= 0 && dt < 20e6) {
-          ta |= F.FAST_RETRANSMISSION;
-          break classify;
-        }
-        dt = t - fwd.nextseqTime;
-        const threshold = this.firstRtt === 0 ? 3e6 : this.firstRtt;
-        const end = (seq + seglen + (flags & (SYN | FIN) ? 1 : 0)) >>> 0;
-        if (notAdvanced && dt >= 0 && dt < threshold && fwd.nextseq !== end) {
-          ta |= F.OUT_OF_ORDER;
-          break classify;
-        }
-        if (seglen > 0 && rev.lastack !== 0 && le((seq + seglen) >>> 0, rev.lastack)) {
-          ta |= F.SPURIOUS_RETRANSMISSION;
-          break classify;
-        }
-        if (notAdvanced) ta |= F.RETRANSMISSION;
-      }
-    }
-
-    let nextseq = (seq + seglen) >>> 0;
-    if (flags & (SYN | FIN)) nextseq = (nextseq + 1) >>> 0;
-    if ((ta & F.ZERO_WINDOW_PROBE) === 0) {
-      if (gt(nextseq, fwd.nextseq) || fwd.nextseq === 0) {
-        fwd.nextseq = nextseq;
-        fwd.nextseqTime = t;
-      }
-      if (seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) fwd.maxseqtobeacked = fwd.nextseq;
-    }
-    fwd.window = window;
-    fwd.lastack = ack;
-    fwd.lastackTime = t;
-    fwd.lastsegmentflags = ta;
-
-    // After the analysis (as in dissect_tcp): the most recent SYN, and the first RTT at the
-    // first pure ACK after it.
-    if (flags & SYN) {
-      if ((flags & ACK) === 0) {
-        this.haveSyn = true;
-        this.mruSyn = t;
-      }
-    } else if (flags & ACK && this.haveSyn && this.firstRtt === 0) {
-      this.firstRtt = t - this.mruSyn;
-    }
-    return ta;
+    return this.table.analyze(this.id, upward, seq, ack, seglen, flags, window, tsSec, tsNsec, extraFlags);
   }
 }
