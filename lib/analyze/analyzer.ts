@@ -101,6 +101,15 @@ function positiveInt(v: number | undefined, def: number, name: string): number {
  * anywhere, then `result()` gives the AnalysisResult. One reused Decoder; memory bounded by the
  * conversation tables.
  */
+/**
+ * The analysis engine behind analyze(), for feeding packets yourself — e.g. from a live loop:
+ *
+ *     const analyzer = new TrafficAnalyzer();
+ *     for await (const pkt of socket) analyzer.add(pkt);   // or addBatch(batch)
+ *     const result = analyzer.result();                     // any time, as often as needed
+ *
+ * Packets should come in capture order (TCP analysis and intervals assume it, as tshark does).
+ */
 export class TrafficAnalyzer {
   readonly apps: ApplicationTable;
   /** Set when reading stopped at a damaged file (see AnalysisResult.error). */

@@ -119,6 +119,9 @@ export async function analyze(source: AnalyzeSource, options: AnalyzeOptions = {
   }
 
   // Packets from an iterable (live capture, or any source of Packets).
+  if (source === null || typeof source !== 'object') {
+    throw new PcapError('EINVAL', 'analyze(source): a path, a PCAPReader or an iterable of packets');
+  }
   if (options.filter !== undefined) analyzer.source = { filter: options.filter };
   const filters = new Map<number, BpfFilter>();
   const pass = (pkt: Packet): boolean => {
