@@ -22,10 +22,35 @@ void SetErrno(DumpTarget* t, const std::string& path, int err) {
   t->message = path + ": " + std::strerror(err);
 }
 
+// libpcap's dumper messages name the stream "stream: "; name the file instead.
+std::string DumperMessage(pcap_t* source, const std::string& path) {
+  std::string msg = pcap_geterr(source);
+  if (msg.rfind("stream: ", 0) == 0) msg.erase(0, 8);
+  return path + ": " + msg;
+}
+
+// libpcap refuses some link types in savefiles ("link-layer type N isn't supported in
+// savefiles"), but only once it holds the open stream, after `path` was created or truncated.
+// Ask it first on a stream to /dev/null, so such a refusal leaves `path` untouched.
+bool LinktypeWritable(pcap_t* source, const std::string& path, DumpTarget* t) {
+  FILE* probe = std::fopen("/dev/null", "wb");
+  if (probe == nullptr) return true;  // cannot tell here: the real open will report it
+  pcap_dumper_t* d = pcap_dump_fopen(source, probe);
+  if (d != nullptr) {
+    pcap_dump_close(d);
+    return true;
+  }
+  std::fclose(probe);
+  t->code = "EINVAL";
+  t->message = DumperMessage(source, path);
+  return false;
+}
+
 }  // namespace
 
 DumpTarget OpenDumpTarget(pcap_t* source, const std::string& path, bool append) {
   DumpTarget t;
+  if (!LinktypeWritable(source, path, &t)) return t;
   if (append && path != "-") {
     // Create a missing file with 0600 ourselves; libpcap would create it 0666 & ~umask.
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -66,7 +91,7 @@ DumpTarget OpenDumpTarget(pcap_t* source, const std::string& path, bool append) 
   t.dumper = pcap_dump_fopen(source, f);
   if (t.dumper == nullptr) {
     t.code = "EIO";
-    t.message = pcap_geterr(source);
+    t.message = DumperMessage(source, path);
     fclose(f);
   }
   return t;
