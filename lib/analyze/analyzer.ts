@@ -127,6 +127,7 @@ export class TrafficAnalyzer {
   private readonly appRecords: Array<AppRecord | undefined> = [];
   private readonly analyseTcp: boolean;
   private readonly tcpTable = new TcpAnalysisTable();
+  private hostAppCount = 0;
   private readonly fragments = new Map<string, number>();
   private readonly key = new Uint32Array(FLOW_WORDS);
   private readonly src = new Uint32Array(4);
@@ -193,11 +194,18 @@ export class TrafficAnalyzer {
     return r;
   }
 
-  private hostApp(host: HostRecord, app: number): HostAppRecord {
+  /**
+   * The record of `app` within `host`, created when missing — always for a new conversation,
+   * otherwise (packets of conversations that overflowed, later fragments) only while fewer than
+   * maxConversations such records exist, so that they too stay bounded.
+   */
+  private hostApp(host: HostRecord, app: number, forNewFlow: boolean): HostAppRecord | undefined {
     let r = host.findApp(app);
     if (r === undefined) {
+      if (!forNewFlow && this.hostAppCount >= this.maxFlows) return undefined;
       r = new HostAppRecord(app);
       host.apps.push(r);
+      this.hostAppCount++;
       this.appRecord(app).hostPairs++;
     }
     return r;
@@ -398,9 +406,11 @@ export class TrafficAnalyzer {
       if (broken) host.malformed++;
       if (retrans) host.retransmissions++;
       if (ooo) host.outOfOrder++;
-      const ha = flow !== undefined && flow.hostApp !== undefined ? flow.hostApp : this.hostApp(host, app);
-      ha.packets++;
-      ha.bytes += wire;
+      const ha = flow !== undefined && flow.hostApp !== undefined ? flow.hostApp : this.hostApp(host, app, false);
+      if (ha !== undefined) {
+        ha.packets++;
+        ha.bytes += wire;
+      }
     }
     this.countApp(app, t, wire);
   }
@@ -446,9 +456,9 @@ export class TrafficAnalyzer {
       rec.host = host;
       host.flows++;
       host.repeat.add(t);
-      const ha = this.hostApp(host, app);
+      const ha = this.hostApp(host, app, true)!;
       ha.flows++;
-      ha.repeat.add(t);
+      ha.add(t);
       rec.hostApp = ha;
     }
     return rec;

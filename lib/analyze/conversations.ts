@@ -68,13 +68,17 @@ export class RecordBase {
   }
 }
 
-/** An application within a host pair. */
-export class HostAppRecord {
+/**
+ * An application within a host pair; it is its own IntervalAccumulator (the starts of its
+ * conversations), so each costs one object: there can be as many as host pairs x applications.
+ */
+export class HostAppRecord extends IntervalAccumulator {
   packets = 0;
   bytes = 0;
   flows = 0;
-  readonly repeat = new IntervalAccumulator();
-  constructor(readonly app: number) {}
+  constructor(readonly app: number) {
+    super();
+  }
 }
 
 export class HostRecord extends RecordBase {
@@ -203,7 +207,7 @@ export function hostPairResult(r: HostRecord, keyOf: KeyReader, names: readonly 
       packets: x.packets,
       bytes: x.bytes,
       conversations: x.flows,
-      repeat: x.repeat.result(),
+      repeat: x.result(),
     }));
   return {
     ...base(r, keyOf),

@@ -77,7 +77,11 @@ export interface HostPairApplication {
 export interface HostPairConversation extends ConversationBase {
   /** Applications seen, most bytes first. */
   applications: string[];
-  /** The same, with counts and repeat intervals. */
+  /**
+   * The same, with counts and repeat intervals. Packets of 5-tuples that overflowed the table
+   * are counted here only for applications the pair already had (or while fewer than
+   * maxConversations pair-application records exist), so these may sum to less than the pair.
+   */
   applicationStats: HostPairApplication[];
   /** 5-tuple conversations (TCP connections, UDP and other flows) between the two hosts. */
   conversations: number;
