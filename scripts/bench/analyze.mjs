@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench` (last step): analyze() throughput next to plain iteration, and its memory.
 //
-//   node scripts/bench/analyze.mjs [--packets N] [--rounds N] [--caps 100000,10000]
+//   node scripts/bench/analyze.mjs [--packets N] [--rounds N] [--caps 100000,10000] [--small N]
 //
 //   --packets N   capture size (default 5,000,000 packets: the file run.mjs uses, generated
 //                 once by generate.mjs and reused)
 //   --rounds N    rounds (default 3); medians are reported
 //   --caps LIST   maxConversations values to run analyze() with (default 100000,10000: the
 //                 default cap and a smaller one, to show that memory follows the cap)
+//   --small N     also analyze a capture of N packets from the same generator (default
+//                 200,000; 0: no), to show that peak RSS does not follow the packet count
 //
 // Every measurement runs in a fresh `node analyze.mjs --task ...` process that reports the
 // operation's own wall time (node startup and loading pcapkit excluded) and its peak RSS
@@ -82,21 +84,23 @@ if (process.argv[2] === '--task') {
 const { ensureCapture, DATA_DIR, DEFAULT_PACKETS } = await import(pathToFileURL(path.join(here, 'generate.mjs')).href);
 
 function parseArgs(argv) {
-  const o = { packets: DEFAULT_PACKETS, rounds: 3, caps: [100_000, 10_000] };
+  const o = { packets: DEFAULT_PACKETS, rounds: 3, caps: [100_000, 10_000], small: 200_000 };
   for (let i = 0; i < argv.length; i++) {
     const [k, inline] = argv[i].split(/=(.*)/s);
     const val = () => (inline !== undefined ? inline : argv[++i]);
     if (k === '--packets') o.packets = Number(val());
     else if (k === '--rounds') o.rounds = Number(val());
     else if (k === '--caps') o.caps = String(val()).split(',').map(Number);
+    else if (k === '--small') o.small = Number(val());
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node scripts/bench/analyze.mjs [--packets N] [--rounds N] [--caps 100000,10000]');
+      console.log('usage: node scripts/bench/analyze.mjs [--packets N] [--rounds N] [--caps 100000,10000] [--small N]');
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!Number.isInteger(o.packets) || o.packets <= 0) throw new Error('--packets must be a positive integer');
   if (!Number.isInteger(o.rounds) || o.rounds <= 0) throw new Error('--rounds must be a positive integer');
   if (!o.caps.length || o.caps.some((c) => !Number.isInteger(c) || c <= 0)) throw new Error('--caps: positive integers');
+  if (!Number.isInteger(o.small) || o.small < 0) throw new Error('--small must be a whole number');
   return o;
 }
 
@@ -111,7 +115,12 @@ function task(args) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const jobs = [{ name: 'iter', args: ['iter', capture.pcap] }, ...opts.caps.map((c) => ({ name: `analyze cap ${c}`, args: ['analyze', capture.pcap, String(c)] }))];
+const small = opts.small > 0 && opts.small !== opts.packets ? await ensureCapture(opts.small, { log }) : undefined;
+const jobs = [
+  { name: 'iter', args: ['iter', capture.pcap] },
+  ...opts.caps.map((c) => ({ name: `analyze cap ${c}`, args: ['analyze', capture.pcap, String(c)] })),
+  ...(small ? opts.caps.map((c) => ({ name: `small: analyze cap ${c}`, args: ['analyze', small.pcap, String(c)], small: true })) : []),
+];
 const runs = Object.fromEntries(jobs.map((j) => [j.name, []]));
 for (let round = 0; round < opts.rounds; round++) {
   // rotate the order so slow phases of a shared machine spread over all jobs
@@ -130,7 +139,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const base = median(runs.iter.map((r) => r.ms));
-const rows = jobs.map((j) => {
+const rows = jobs.filter((j) => !j.small).map((j) => {
   const rs = runs[j.name];
   const ms = median(rs.map((r) => r.ms));
   const last = rs[rs.length - 1];
@@ -157,9 +166,17 @@ for (const r of rows) {
       `${r.ratioToIter.toFixed(2).padStart(8)} ${`${r.peakRssMB.toFixed(0)} MB`.padStart(9)}   ${conv}`,
   );
 }
-const caps = rows.filter((r) => r.flows !== undefined);
-if (caps.length > 1) {
-  log(`\nmemory follows the conversation cap, not the packet count: ${caps.map((r) => `cap ${r.job.split(' ').pop()} -> ${r.peakRssMB.toFixed(0)} MB`).join(', ')}`);
+const smallRows = jobs
+  .filter((j) => j.small)
+  .map((j) => ({ job: j.name, peakRssMB: Math.max(...runs[j.name].map((r) => r.maxRSSKB)) / 1024, ms: median(runs[j.name].map((r) => r.ms)) }));
+console.log('\npeak RSS by conversation cap and packet count (memory follows the cap, not the packets):');
+for (const c of opts.caps) {
+  const big = rows.find((r) => r.job === `analyze cap ${c}`);
+  const sm = smallRows.find((r) => r.job === `small: analyze cap ${c}`);
+  console.log(
+    `  cap ${String(c).padStart(7)}: ${opts.packets.toLocaleString('en-US')} packets -> ${big.peakRssMB.toFixed(0)} MB` +
+      (sm ? `, ${opts.small.toLocaleString('en-US')} packets -> ${sm.peakRssMB.toFixed(0)} MB` : ''),
+  );
 }
 const out = path.join(DATA_DIR, 'analyze-results.json');
 fs.writeFileSync(
@@ -172,6 +189,7 @@ fs.writeFileSync(
       fileBytes: capture.bytes,
       rounds: opts.rounds,
       rows,
+      small: small ? { packets: opts.small, rows: smallRows } : undefined,
       runs,
     },
     null,
