@@ -3,7 +3,7 @@
 // (`-z conv,ip|ipv6|tcp|udp`), parsed here. tshark 4.0 prints conversation byte counts rounded
 // to whole kB/MB (SI, truncated) once they reach 10 of the unit; tsharkSize() formats a count
 // the same way so that both can be compared as text (the per-stream sums give exact bytes).
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 
 export function haveTshark() {
   return spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
@@ -132,4 +132,17 @@ export function pairKey(x, y) {
   const s = (e) => (e.port === undefined ? e.address : `${e.address}#${e.port}`);
   const [p, q] = [s(x), s(y)].sort();
   return `${p}|${q}`;
+}
+
+/**
+ * Rows of `tshark -r FILE -q -z conv,KIND` (KIND: ip, ipv6, tcp or udp), synchronously; the
+ * row shape is parseConversations'. Used by the examples test.
+ */
+export function tsharkConversations(file, kind) {
+  const out = execFileSync('tshark', [...TSHARK_OPTIONS, '-r', file, '-q', '-z', `conv,${kind}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 << 20,
+  });
+  return parseConversations(out)[kind];
 }
