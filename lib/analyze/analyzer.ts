@@ -289,7 +289,7 @@ export class TrafficAnalyzer {
     }
     let host: HostRecord | undefined;
     const hh = FlowTable.hash(key, HOST_WORDS);
-    let he = this.hosts.find(key, hh);
+    const he = this.hosts.find(key, hh);
     if (he < 0) {
       if (this.hosts.size < this.hosts.limit) {
         host = new HostRecord(this.hostList.length, version, this.hosts.size, fromLow, tsSec, tsNsec);
