@@ -72,6 +72,7 @@ export function buildProgram(): Command {
       '  $ pcapkit check trace.pcap other.pcapng\n' +
       '  $ pcapkit repair crashed.pcap recovered.pcap\n' +
       "  $ pcapkit read trace.pcap -c 20\n" +
+      '  $ pcapkit stats trace.pcap --html report.html\n' +
       "  $ sudo pcapkit sniff -i lo -f 'ip and icmp' -c 4\n" +
       '  $ sudo pcapkit capture -o bug.tar.gz -- node client.js\n' +
       '  $ pcapkit help filter\n' +
