@@ -109,7 +109,8 @@ async function runStats(file: string, options: StatsOptions): Promise<number> {
   }
   if (options.html) {
     const html = renderHtmlReport(result, { top: options.top < 20 ? 20 : options.top, ...(options.bucket ? { bucket: options.bucket } : {}) });
-    fs.writeFileSync(options.html, html, { mode: 0o644 });
+    // The report names hosts and conversations from the capture: created 0600, like captures.
+    fs.writeFileSync(options.html, html, { mode: 0o600 });
     process.stderr.write(`stats: wrote ${options.html}\n`);
   }
   if (result.error) {
