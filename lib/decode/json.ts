@@ -3,7 +3,7 @@ import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import type { Dot1Q } from './dot1q';
 import type { DnsQuestion, DnsRecord } from './dns';
-import { LayerType } from './types';
+import { LAYER_KEYS, LayerType } from './types';
 import { layerObjects, trailerLength } from './summary';
 
 /** `type` of each layer in DecodedJSON. */
@@ -270,22 +270,7 @@ export interface JSONOptions {
   payload?: 'hex' | 'base64';
 }
 
-const TYPE_NAMES: Partial<Record<LayerType, LayerJSONType>> = {
-  [LayerType.Ethernet]: 'ethernet',
-  [LayerType.Dot1Q]: 'dot1q',
-  [LayerType.LinuxSLL]: 'linux_sll',
-  [LayerType.LinuxSLL2]: 'linux_sll2',
-  [LayerType.Loopback]: 'loopback',
-  [LayerType.ARP]: 'arp',
-  [LayerType.IPv4]: 'ipv4',
-  [LayerType.IPv6]: 'ipv6',
-  [LayerType.TCP]: 'tcp',
-  [LayerType.UDP]: 'udp',
-  [LayerType.ICMPv4]: 'icmpv4',
-  [LayerType.ICMPv6]: 'icmpv6',
-  [LayerType.DNS]: 'dns',
-  [LayerType.Payload]: 'payload',
-};
+const TYPE_NAMES: Partial<Record<LayerType, LayerJSONType>> = LAYER_KEYS;
 
 function layerJSON(d: Decoder, layer: BaseLayer, options: JSONOptions): LayerJSON {
   const base: LayerJSONBase = {

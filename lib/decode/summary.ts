@@ -26,7 +26,7 @@
 import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import { ipv6String } from './base';
-import { LayerType } from './types';
+import { LAYER_KEYS, LayerType } from './types';
 
 /** The layers as presented: the Decoder's layers, IPv6 extension headers, trailing padding. */
 export type ViewKind =
@@ -60,22 +60,7 @@ export interface LayerView {
   readonly incomplete: boolean;
 }
 
-const KIND_OF: Partial<Record<LayerType, ViewKind>> = {
-  [LayerType.Ethernet]: 'ethernet',
-  [LayerType.Dot1Q]: 'dot1q',
-  [LayerType.LinuxSLL]: 'linux_sll',
-  [LayerType.LinuxSLL2]: 'linux_sll2',
-  [LayerType.Loopback]: 'loopback',
-  [LayerType.ARP]: 'arp',
-  [LayerType.IPv4]: 'ipv4',
-  [LayerType.IPv6]: 'ipv6',
-  [LayerType.TCP]: 'tcp',
-  [LayerType.UDP]: 'udp',
-  [LayerType.ICMPv4]: 'icmpv4',
-  [LayerType.ICMPv6]: 'icmpv6',
-  [LayerType.DNS]: 'dns',
-  [LayerType.Payload]: 'payload',
-};
+const KIND_OF: Partial<Record<LayerType, ViewKind>> = LAYER_KEYS;
 
 /** The Decoder's layer object for the i-th decoded layer (vlans counted in order). */
 export function layerObject(d: Decoder, type: LayerType, vlanIndex: number): BaseLayer {

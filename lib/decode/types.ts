@@ -44,6 +44,24 @@ export const LAYER_NAMES: Record<LayerType, string> = {
   15: 'IPv6Extension',
 };
 
+/** The lower-case key of each layer, as toJSON() and the summary views name it. */
+export const LAYER_KEYS = {
+  [LayerType.Ethernet]: 'ethernet',
+  [LayerType.Dot1Q]: 'dot1q',
+  [LayerType.LinuxSLL]: 'linux_sll',
+  [LayerType.LinuxSLL2]: 'linux_sll2',
+  [LayerType.Loopback]: 'loopback',
+  [LayerType.ARP]: 'arp',
+  [LayerType.IPv4]: 'ipv4',
+  [LayerType.IPv6]: 'ipv6',
+  [LayerType.TCP]: 'tcp',
+  [LayerType.UDP]: 'udp',
+  [LayerType.ICMPv4]: 'icmpv4',
+  [LayerType.ICMPv6]: 'icmpv6',
+  [LayerType.DNS]: 'dns',
+  [LayerType.Payload]: 'payload',
+} as const;
+
 /**
  * What a layer decoder does. `decode` reads the header at `offset` of `data` (captured bytes
  * end at `end`) and returns the next layer's type, or LayerType.None to stop. It never
