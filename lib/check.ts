@@ -78,7 +78,8 @@ export interface RepairResult {
 
 /**
  * Writes every readable packet of `input` to `output`, a valid pcap file with the same link
- * type, snapshot length and precision. The damage, if any, is reported, not thrown.
+ * type, snapshot length and precision. The damage, if any, is reported, not thrown; a failure
+ * to write `output` (ENOSPC, EIO) is thrown.
  */
 export async function repairFile(input: string, output: string): Promise<RepairResult> {
   const reader = new PCAPReader(input);
@@ -107,7 +108,9 @@ export async function repairFile(input: string, output: string): Promise<RepairR
       }
     }
   } catch (err) {
-    if (!(err instanceof PcapError)) throw err;
+    // A writer closes itself only when writing failed (ENOSPC, EIO): that is no damage of the
+    // input, and OUT holds fewer packets than could be read, so the caller must hear of it.
+    if (!(err instanceof PcapError) || writer.closed) throw err;
     result.input = statusOf(err);
     result.error = err;
   } finally {

@@ -3,6 +3,7 @@
 import { native, type FilterProgress } from './binding';
 import { PcapError } from './errors';
 import { sniffFile, type Precision } from './format';
+import { identify, trimToWholeRecords } from './pcap-tail';
 
 export interface FilterFileOptions {
   /** Called every `progressInterval` ms while running, and once at the end. */
@@ -42,6 +43,7 @@ export async function filterFile(
   options.signal?.throwIfAborted();
   const precision = options.precision ?? sniffFile(input).precision ?? 'nano';
   const job = new native.FilterJob(input, output, expression, precision);
+  const outputId = output === '-' ? undefined : identify(output);
   const { onProgress, signal } = options;
   const onAbort = () => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -52,6 +54,9 @@ export async function filterFile(
     let r;
     try {
       r = await job.start();
+    } catch (err) {
+      if (outputId !== undefined && isWriteError(err)) keepWholeRecords(err, output, outputId);
+      throw err;
     } finally {
       // The last word on progress, also when the input turned out damaged.
       if (onProgress) onProgress(job.progress());
@@ -67,4 +72,32 @@ export async function filterFile(
     if (timer) clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A rejection for writing the output (ENOSPC, EIO, ...). A damaged input (ETRUNCATED, EFORMAT)
+ * rejects after the output was flushed whole, so there is nothing to cut there.
+ */
+function isWriteError(err: unknown): err is PcapError {
+  return err instanceof PcapError && err.code !== 'ETRUNCATED' && err.code !== 'EFORMAT';
+}
+
+/**
+ * A failed write leaves the output ending inside a record (the kernel took part of libpcap's
+ * buffer): cut it back to its last whole record, so it stays a valid capture, and make the
+ * error's counts say what the file holds.
+ */
+function keepWholeRecords(err: PcapError, output: string, id: NonNullable<ReturnType<typeof identify>>): void {
+  const trim = trimToWholeRecords(output, id);
+  if (trim === undefined) return;
+  const result = (err as PcapError & { result?: Partial<FilterFileResult> }).result;
+  if (result !== undefined) {
+    result.packetsWritten = trim.records;
+    result.bytesWritten = trim.size;
+  }
+  err.message +=
+    trim.size === 0
+      ? `; ${output} is empty (not even the file header fitted)`
+      : `; ${output} holds the first ${trim.records} matching packets` +
+        (trim.cut > 0 ? ` (a partial packet of ${trim.cut} bytes was cut off)` : '');
 }

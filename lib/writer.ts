@@ -7,6 +7,7 @@ import { PcapError } from './errors';
 import { sniffFile, type Precision, type SniffResult } from './format';
 import { LINKTYPE, resolveLinktype } from './linktype';
 import { Packet, PacketBatch } from './packet';
+import { identify, trimToWholeRecords, type FileIdentity } from './pcap-tail';
 
 export interface WriterOptions {
   /** Link type as a DLT number or a name (`'EN10MB'`, `'RAW'`, ...). Default EN10MB. */
@@ -66,6 +67,13 @@ export class PCAPWriter {
   private stageUsed = 0;
   private stageCount = 0;
   private written = 0;
+  /** The file written (undefined for stdout), so a failed write can be cut back safely. */
+  private identity: FileIdentity | undefined;
+  /** A record boundary known to be on disk (after the last successful flush), and the packets before it. */
+  private durableOffset = 0;
+  private durablePackets = 0;
+  /** The first write error; the writer closed itself then. */
+  private failure: PcapError | undefined;
 
   constructor(path: string, options: WriterOptions = {}) {
     if (typeof path !== 'string' || path.length === 0) {
@@ -84,11 +92,17 @@ export class PCAPWriter {
       throw new PcapError('EINVAL', `precision must be 'micro' or 'nano'`);
     }
     this.dumper = new native.Dumper(path, this.linktype, this.snaplen, this.precision, append);
+    if (path !== '-') this.identity = identify(path);
+    // Appending: the file's existing end is where this writer's records start.
+    if (append) this.durableOffset = this.dumper.position();
     open.add(this);
     installExitHook();
   }
 
-  /** Packets written so far (including those still staged). */
+  /**
+   * Packets written so far (including those still staged). After a write error: the packets the
+   * file holds, which are the first ones written.
+   */
   get packetsWritten(): number {
     return this.written;
   }
@@ -102,7 +116,7 @@ export class PCAPWriter {
    * Buffer gets one from `info` (default: now, and its own length as wire length).
    */
   write(packet: Packet | Uint8Array, info?: WriteInfo): void {
-    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    if (this.dumper === undefined) throw this.closedError();
     let data: Uint8Array;
     let tsSec: number;
     let tsNsec: number;
@@ -169,7 +183,7 @@ export class PCAPWriter {
    * copying it in JS. The batch's link type must be the file's.
    */
   writeBatch(batch: PacketBatch, count = batch.count): void {
-    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    if (this.dumper === undefined) throw this.closedError();
     if (!(Number.isInteger(count) && count >= 0 && count <= batch.count)) {
       throw new PcapError('EINVAL', `writeBatch: count ${count} outside 0..${batch.count}`);
     }
@@ -181,33 +195,44 @@ export class PCAPWriter {
     this.flushStage();
     if (count > 0) {
       const { arena, headers } = batch.raw(); // copied out synchronously: no view is kept
-      this.dumper.write(arena, headers, count);
+      this.guard(() => this.dumper!.write(arena, headers, count));
     }
     this.written += count;
   }
 
-  /** Pushes staged packets to the file and flushes libpcap's buffer to the kernel. */
+  /**
+   * Pushes staged packets to the file and flushes libpcap's buffer to the kernel. Once flush()
+   * has returned, a later write error cannot take those packets out of the file.
+   */
   flush(): void {
-    if (this.dumper === undefined) throw new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    if (this.dumper === undefined) throw this.closedError();
     this.flushStage();
-    this.dumper.flush();
+    this.guard(() => {
+      this.dumper!.flush();
+      this.durableOffset = this.dumper!.position();
+      this.durablePackets = this.written;
+    });
   }
 
-  /** Flushes and closes the file. Idempotent. */
+  /**
+   * Flushes and closes the file. Idempotent; after a write error (which closed the writer and
+   * was thrown by that call) it resolves.
+   */
   async close(): Promise<void> {
     this.closeSync();
   }
 
   /** Synchronous close, for exit handlers. */
   closeSync(): void {
+    if (this.dumper === undefined) return;
+    this.flushStage();
     const d = this.dumper;
-    if (d === undefined) return;
+    this.dumper = undefined;
+    open.delete(this);
     try {
-      this.flushStage();
-    } finally {
-      this.dumper = undefined;
-      open.delete(this);
       d.close();
+    } catch (err) {
+      throw this.failed(err, undefined);
     }
   }
 
@@ -224,7 +249,58 @@ export class PCAPWriter {
     const count = this.stageCount;
     this.stageCount = 0;
     this.stageUsed = 0;
-    this.dumper.write(this.stage, this.stageHdr, count);
+    this.guard(() => this.dumper!.write(this.stage, this.stageHdr, count));
+  }
+
+  /** Runs a native write/flush; a failure closes the writer and leaves a valid file (failed()). */
+  private guard(op: () => void): void {
+    try {
+      op();
+    } catch (err) {
+      // EINVAL is a bad call refused before anything was written; the file is still fine.
+      if (err instanceof PcapError && err.code === 'EINVAL') throw err;
+      const d = this.dumper;
+      this.dumper = undefined;
+      open.delete(this);
+      throw this.failed(err, d);
+    }
+  }
+
+  /**
+   * After a write error: closes the dumper (for good: glibc has dropped the buffered bytes, so
+   * anything written after them would land at the wrong offset), then cuts the file back to its
+   * last whole record, so it stays a valid capture of the first `packetsWritten` packets.
+   */
+  private failed(err: unknown, dumper: NativeDumper | undefined): unknown {
+    if (dumper !== undefined) {
+      try {
+        dumper.close();
+      } catch {
+        // the same failure again (or glibc's stale EIO): the first error is the one to report
+      }
+    }
+    this.stageCount = 0;
+    this.stageUsed = 0;
+    if (!(err instanceof PcapError)) return err;
+    this.failure = err;
+    const trim = this.identity && trimToWholeRecords(this.path, this.identity, this.durableOffset);
+    if (trim !== undefined) {
+      this.written = this.durablePackets + trim.records;
+      err.message +=
+        trim.size === 0
+          ? `; the writer is closed and ${this.path} is empty (not even the file header fitted)`
+          : `; the writer is closed and ${this.path} holds the first ${this.written} packets written` +
+            (trim.cut > 0 ? ` (a partial packet of ${trim.cut} bytes was cut off)` : '');
+    } else {
+      err.message += `; the writer is closed`;
+    }
+    return err;
+  }
+
+  private closedError(): PcapError {
+    const f = this.failure;
+    if (f === undefined) return new PcapError('ECLOSED', `${this.path}: the writer is closed`);
+    return new PcapError(f.code, `${this.path}: the writer stopped at an earlier write error: ${f.message}`);
   }
 }
 

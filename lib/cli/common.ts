@@ -19,6 +19,8 @@ export const EXIT = {
   SOFTWARE: 70,
   /** Stopped by Ctrl-C (128 + SIGINT). */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + SIGTERM), where a command stops cleanly on it. */
+  TERMINATED: 143,
 } as const;
 
 /** The one-line form of a PcapError: `pcapkit: EFILTER: syntax error`. */

@@ -22,7 +22,8 @@ export function register(program: Command): void {
       'Copies the packets of IN that match the filter expression to OUT, a pcap file, like ' +
         '`tcpdump -r IN -w OUT EXPR`. The words of the expression are joined with spaces; with ' +
         'no expression every packet is copied. IN may be pcap or pcapng, or - for stdin. ' +
-        'Ctrl-C stops early and leaves OUT a valid capture of the packets written so far.',
+        'Ctrl-C (or SIGTERM) stops early and leaves OUT a valid capture of the packets written ' +
+        'so far. If OUT cannot be written (disk full), it is cut back to its last whole packet.',
     )
     .argument('<in>', 'capture file to read (- for stdin)')
     .argument('<out>', 'pcap file to write (replaced if it exists, created with mode 0600)')
@@ -40,8 +41,9 @@ export function register(program: Command): void {
         "  $ pcapkit filter big.pcap dns.pcap 'udp port 53'\n" +
         '  $ pcapkit filter trace.pcapng web.pcap tcp port 80 or tcp port 443\n' +
         '  $ pcapkit filter in.pcap out.pcap --precision micro host 10.0.0.1\n' +
-        '\nExit status: 0 done, 1 error (unreadable IN, bad filter), 2 IN is damaged (OUT holds\n' +
-        'the packets before the damage), 130 interrupted (OUT is valid but incomplete).',
+        '\nExit status: 0 done, 1 error (unreadable IN, bad filter, OUT not writable or the disk\n' +
+        'full), 2 IN is damaged (OUT holds the packets before the damage), 130 interrupted by\n' +
+        'Ctrl-C, 143 by SIGTERM (OUT is valid but incomplete).',
     )
     .action(async (input: string, output: string, words: string[], options: FilterOptions) => {
       process.exitCode = await runFilter(input, output, words.join(' '), options);
@@ -74,8 +76,12 @@ async function runFilter(input: string, output: string, expr: string, options: F
   let last: FilterProgress | undefined;
   let notice: NodeJS.Timeout | undefined;
 
-  const onSigint = () => {
+  // Ctrl-C and SIGTERM (kill, systemd, docker stop) both stop the job at its next batch, so
+  // OUT ends at a whole packet; the exit status says which one (128 + the signal's number).
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
+      stoppedBy = signal;
       controller.abort();
       // The job stops at its next batch; on a pipe that waits for the writer to send more.
       notice = setTimeout(() => {
@@ -84,13 +90,18 @@ async function runFilter(input: string, output: string, expr: string, options: F
       }, STOP_NOTICE_MS);
       return;
     }
-    // Second Ctrl-C: die of SIGINT now, as the shell expects.
+    // A second signal: die of it now, as the shell expects.
     progress.stop();
     stderr.write(`filter: quitting; ${output} may end in the middle of a packet\n`);
-    process.removeListener('SIGINT', onSigint);
-    process.kill(process.pid, 'SIGINT');
+    removeHandlers();
+    process.kill(process.pid, signal);
   };
-  process.on('SIGINT', onSigint);
+  const removeHandlers = () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const started = performance.now();
   try {
@@ -109,8 +120,8 @@ async function runFilter(input: string, output: string, expr: string, options: F
   } catch (err) {
     progress.stop();
     if (controller.signal.aborted && !(err instanceof PcapError)) {
-      stderr.write(`${interruptedLine(output, last)}\n`);
-      return EXIT.INTERRUPTED;
+      stderr.write(`${interruptedLine(output, last, stoppedBy)}\n`);
+      return stoppedBy === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
     }
     if (isDamage(err) && err.packetsRead !== undefined) {
       // Read started, then hit damage: OUT holds every matching packet before it.
@@ -125,15 +136,16 @@ async function runFilter(input: string, output: string, expr: string, options: F
     throw err;
   } finally {
     clearTimeout(notice);
-    process.removeListener('SIGINT', onSigint);
+    removeHandlers();
   }
 }
 
-function interruptedLine(output: string, p: FilterProgress | undefined): string {
-  if (!p) return `filter: interrupted before the first packet; ${output} may be missing or empty`;
+function interruptedLine(output: string, p: FilterProgress | undefined, signal: NodeJS.Signals | undefined): string {
+  const how = signal === 'SIGTERM' ? 'terminated' : 'interrupted';
+  if (!p) return `filter: ${how} before the first packet; ${output} may be missing or empty`;
   const of = p.totalBytes > 0 ? ` (${formatPercent(p.bytesRead, p.totalBytes)} of ${formatBytes(p.totalBytes)})` : '';
   return (
-    `filter: interrupted after ${plural(p.packetsRead, 'packet')} read${of}, ` +
+    `filter: ${how} after ${plural(p.packetsRead, 'packet')} read${of}, ` +
     `${formatCount(p.packetsWritten)} written; ${output} is a valid capture of the packets written`
   );
 }

@@ -82,7 +82,8 @@ export function buildProgram(): Command {
       '    2  a capture file is damaged (cut short or corrupt)\n' +
       '   64  bad command line\n' +
       '   70  internal error: a bug in pcapkit (please report it with the stack trace)\n' +
-      '  130  interrupted by Ctrl-C',
+      '  130  interrupted by Ctrl-C\n' +
+      '  143  stopped by SIGTERM (filter)',
   );
   return program;
 }
