@@ -31,8 +31,10 @@ export class Packet {
   readonly linktype: number;
   /** pcapng interface index (0 for pcap files and live captures). */
   readonly interfaceIndex: number;
-  private readonly _arena: Buffer;
-  private readonly _offset: number;
+  /** @internal The batch arena the packet's bytes lie in (decoders read them there). */
+  readonly arena_: Buffer;
+  /** @internal Index of the packet's first byte in `arena_`. */
+  readonly offset_: number;
   private _data: Buffer | undefined;
 
   constructor(
@@ -51,16 +53,21 @@ export class Packet {
     this.length = length;
     this.linktype = linktype;
     this.interfaceIndex = interfaceIndex;
-    this._arena = arena;
-    this._offset = offset;
+    this.arena_ = arena;
+    this.offset_ = offset;
     this._data = undefined;
+  }
+
+  /** @internal The `data` view if it was made already (undefined otherwise). */
+  get dataIfMade_(): Buffer | undefined {
+    return this._data;
   }
 
   /** The captured bytes: a view into the batch arena, created on first use, never copied. */
   get data(): Buffer {
     let d = this._data;
     if (d === undefined) {
-      d = this._arena.subarray(this._offset, this._offset + this.caplen);
+      d = this.arena_.subarray(this.offset_, this.offset_ + this.caplen);
       this._data = d;
     }
     return d;

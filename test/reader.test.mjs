@@ -93,9 +93,12 @@ test('break closes the reader and releases the file', async () => {
 test('close() from another task ends a running loop cleanly', async () => {
   const r = new PCAPReader(big, { batchBytes: 64 * 1024 });
   let n = 0;
-  const closer = new Promise((resolve) => setTimeout(() => r.close().then(resolve), 5));
+  // Closed from a timer once packets flow (a fixed delay from the start can fire before the
+  // first batch on a loaded machine).
+  let closer;
   for await (const _ of r) {
     n++;
+    if (n === 1) closer = new Promise((resolve) => setTimeout(() => r.close().then(resolve), 5));
     if (n % 1000 === 0) await new Promise((res) => setImmediate(res));
   }
   await closer;

@@ -10,8 +10,9 @@ export class ARP extends BaseLayer {
   protoSize = 0;
   opcode = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.hardwareType = this.protocolType = this.hwSize = this.protoSize = this.opcode = 0;
     if (end - offset < 8) return this.cut();
     this.hardwareType = data.readUInt16BE(offset);
@@ -27,11 +28,11 @@ export class ARP extends BaseLayer {
   }
 
   private addr(at: number, size: number, kind: 'hw' | 'proto'): string {
-    const p = this.offset + 8 + at;
+    const p = this.at + 8 + at;
     if (!this.captured(p, size)) return '';
-    if (kind === 'hw' && size === 6) return macString(this.data, p);
-    if (kind === 'proto' && size === 4) return ipv4String(this.data, p);
-    return this.data.subarray(p, p + size).toString('hex');
+    if (kind === 'hw' && size === 6) return macString(this.buf, p);
+    if (kind === 'proto' && size === 4) return ipv4String(this.buf, p);
+    return this.buf.subarray(p, p + size).toString('hex');
   }
   get senderHw(): string {
     return this.addr(0, this.hwSize, 'hw');
@@ -47,7 +48,7 @@ export class ARP extends BaseLayer {
   }
   /** The sender's or target's hardware address as colon-separated hex whatever its size (tcpdump's form), '' when not captured. */
   linkAddr(which: 'sender' | 'target'): string {
-    const p = this.offset + 8 + (which === 'sender' ? 0 : this.hwSize + this.protoSize);
-    return this.captured(p, this.hwSize) ? linkAddrString(this.data, p, this.hwSize) : '';
+    const p = this.at + 8 + (which === 'sender' ? 0 : this.hwSize + this.protoSize);
+    return this.captured(p, this.hwSize) ? linkAddrString(this.buf, p, this.hwSize) : '';
   }
 }

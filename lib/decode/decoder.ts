@@ -12,10 +12,15 @@ import { Payload } from './payload';
 import { TCP } from './tcp';
 import { UDP } from './udp';
 import { LayerType } from './types';
+import { Packet } from '../packet';
+
+const EMPTY = Buffer.alloc(0);
 
 /** 802.1Q/802.1ad tags decoded per packet (deeper stacks end in Payload). */
 export const MAX_VLAN_TAGS = 8;
 const MAX_LAYERS = 24;
+const STATUS_TRUNCATED = 1;
+const STATUS_MALFORMED = 2;
 
 /** What a Decoder needs of a packet: bytes, link type, and optionally the wire length. */
 export interface DecodablePacket {
@@ -24,7 +29,7 @@ export interface DecodablePacket {
   length?: number;
 }
 
-export function firstLayerFor(linktype: number, data: Buffer): LayerType {
+export function firstLayerFor(linktype: number, data: Uint8Array, start = 0, end = data.length): LayerType {
   switch (linktype) {
     case 1:
       return LayerType.Ethernet;
@@ -43,8 +48,8 @@ export function firstLayerFor(linktype: number, data: Buffer): LayerType {
     case 14:
     case 101: {
       // Raw IP: the version nibble says which.
-      if (data.length === 0) return LayerType.Payload;
-      const v = data[0] >> 4;
+      if (end <= start) return LayerType.Payload;
+      const v = data[start] >> 4;
       return v === 4 ? LayerType.IPv4 : v === 6 ? LayerType.IPv6 : LayerType.Payload;
     }
     default:
@@ -79,8 +84,13 @@ export class Decoder {
   layerCount = 0;
   vlanCount = 0;
   linktype = 0;
-  /** Captured bytes of the current packet. */
-  data: Buffer = Buffer.alloc(0);
+  /** @internal The memory the current packet lies in (its own bytes, or its batch's arena). */
+  buf: Buffer = EMPTY;
+  /** @internal Index in `buf` of the current packet's first byte. */
+  start = 0;
+  /** @internal Index in `buf` just past the current packet's captured bytes. */
+  limit = 0;
+  private view: Buffer | undefined = undefined;
   /** Wire length of the current packet (caplen when unknown). */
   wireLength = 0;
   /** Some layer was cut short by the snapshot length (or the packet is shorter than its headers claim). */
@@ -89,26 +99,127 @@ export class Decoder {
   malformed = false;
   private present = 0; // bit per LayerType
 
-  /** Decodes a Packet (or anything with data and linktype). Returns this decoder. */
+  /**
+   * Decodes a Packet (or anything with data and linktype). Returns this decoder. A Packet from
+   * a reader or socket is decoded where it lies in its batch: no `data` view is made for it.
+   */
   decodePacket(pkt: DecodablePacket): this {
+    if (pkt instanceof Packet) {
+      this.decodeAt(pkt.arena_, pkt.offset_, pkt.caplen, pkt.linktype, pkt.length);
+      this.view = pkt.dataIfMade_;
+      return this;
+    }
     return this.decode(pkt.data, pkt.linktype, pkt.length);
   }
 
+  /** Decodes the packet `data` (its captured bytes) of link type `linktype`. */
   decode(data: Buffer, linktype: number, wireLength = data.length): this {
-    this.data = data;
+    this.decodeAt(data, 0, data.length, linktype, wireLength);
+    this.view = data;
+    return this;
+  }
+
+  /**
+   * Decodes the packet that lies at `buf[start, start + caplen)`, e.g. packet i of a batch:
+   * `decodeAt(batch.arena, batch.offset(i), batch.caplen(i), batch.linktype(i), batch.length(i))`.
+   * Layer offsets are relative to the packet's first byte, as if it had been decoded from a
+   * view of just its bytes.
+   */
+  decodeAt(buf: Buffer, start: number, caplen: number, linktype: number, wireLength = caplen): this {
+    // Offsets as small integers: batch headers are a Float64Array, and doubles flowing into
+    // the layers' fields would make every offset computation floating point (and every field a
+    // boxed number). Arenas are far below 2 GiB.
+    start |= 0;
+    const limit = (start + caplen) | 0;
+    const data = buf;
+    this.buf = buf;
+    this.start = start;
+    this.limit = limit;
+    this.view = undefined;
     this.linktype = linktype;
     this.wireLength = wireLength;
-    this.layerCount = 0;
-    this.vlanCount = 0;
-    this.truncated = false;
-    this.malformed = false;
-    this.present = 0;
-    let next = firstLayerFor(linktype, data);
-    let offset = 0;
-    let end = data.length;
+    // Locals, written back once at the end: fields of `this` would be reloaded after every call.
+    const types = this.layerTypes;
+    let count = 0;
+    let present = 0;
+    let status = 0; // STATUS_TRUNCATED | STATUS_MALFORMED
+    let vlans = 0;
+    let next = firstLayerFor(linktype, data, start, limit);
+    let offset = start;
+    let end = limit;
     let prevEtherType = 0;
     let prev: LayerType = LayerType.None;
-    while (next !== LayerType.None && this.layerCount < MAX_LAYERS) {
+
+    // The common stack first, straight through: Ethernet, then IPv4 or IPv6, then TCP or UDP.
+    // In the general loop below each layer costs about twice as much (a loop over fourteen
+    // layer kinds keeps its state in memory rather than registers), and most packets are this
+    // stack. Anything else (a VLAN tag, ARP, ICMP, DNS, payload) leaves the fast path where it
+    // is and the loop carries on from there; a cut or broken header ends decoding.
+    fast: if (next === LayerType.Ethernet) {
+      const eth = this.ethernet;
+      next = eth.decode(data, offset, end, start, limit);
+      types[count++] = LayerType.Ethernet;
+      present |= 1 << LayerType.Ethernet;
+      if (eth.truncated) {
+        status = STATUS_TRUNCATED;
+        break fast;
+      }
+      prevEtherType = eth.etherType;
+      prev = LayerType.Ethernet;
+      offset += eth.headerLength;
+      if (next === LayerType.IPv4) {
+        const ip = this.ipv4;
+        next = ip.decode(data, offset, end, start, limit);
+        types[count++] = LayerType.IPv4;
+        present |= 1 << LayerType.IPv4;
+        if (ip.truncated || ip.malformed) {
+          status = ip.truncated ? STATUS_TRUNCATED : STATUS_MALFORMED;
+          break fast;
+        }
+        offset += ip.headerLength;
+        end = offset + ip.payloadLength; // drop link-layer padding
+        prev = LayerType.IPv4;
+      } else if (next === LayerType.IPv6) {
+        const ip = this.ipv6;
+        next = ip.decode(data, offset, end, start, limit);
+        types[count++] = LayerType.IPv6;
+        present |= 1 << LayerType.IPv6;
+        if (ip.truncated || ip.malformed) {
+          status = ip.truncated ? STATUS_TRUNCATED : STATUS_MALFORMED;
+          break fast;
+        }
+        offset += ip.headerLength;
+        end = offset + ip.payloadLength; // the datagram's end
+        prev = LayerType.IPv6;
+      } else break fast;
+      if (next === LayerType.TCP) {
+        const t = this.tcp;
+        next = t.decode(data, offset, end, start, limit);
+        types[count++] = LayerType.TCP;
+        present |= 1 << LayerType.TCP;
+        if (t.truncated || t.malformed) {
+          status = t.truncated ? STATUS_TRUNCATED : STATUS_MALFORMED;
+          break fast;
+        }
+        offset += t.headerLength;
+        prev = LayerType.TCP;
+      } else if (next === LayerType.UDP) {
+        const u = this.udp;
+        next = u.decode(data, offset, end, start, limit);
+        types[count++] = LayerType.UDP;
+        present |= 1 << LayerType.UDP;
+        if (u.truncated || u.malformed) {
+          status = u.truncated ? STATUS_TRUNCATED : STATUS_MALFORMED;
+          break fast;
+        }
+        offset += u.headerLength;
+        end = offset + u.payloadLength;
+        prev = LayerType.UDP;
+      }
+    }
+    if (status !== 0 || (count > 0 && next === LayerType.Payload && offset >= end)) next = LayerType.None;
+
+    while (next !== LayerType.None && count < MAX_LAYERS) {
       // Each case reads the fields of its own concrete layer class, so every property access
       // stays monomorphic (one `layer` variable holding 14 classes made them megamorphic, the
       // main cost of decoding).
@@ -119,160 +230,164 @@ export class Decoder {
       switch (next) {
         case LayerType.Ethernet: {
           const l = this.ethernet;
-          following = l.decode(data, offset, end);
+          following = l.decode(data, offset, end, start, limit);
           prevEtherType = l.etherType;
           type = LayerType.Ethernet;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.Dot1Q: {
-          if (this.vlanCount === MAX_VLAN_TAGS) {
-            const l = this.payload;
-            following = l.decode(data, offset, end);
-            type = LayerType.Payload;
-            trunc = l.truncated;
-            mal = l.malformed;
-            offset = l.offset + l.headerLength;
-            break;
-          }
-          const l = this.vlans[this.vlanCount++];
-          following = l.decodeTag(data, offset, end, prevEtherType);
-          prevEtherType = l.etherType;
-          type = LayerType.Dot1Q;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.LinuxSLL: {
-          const l = this.sll;
-          following = l.decode(data, offset, end);
-          prevEtherType = l.protocol;
-          type = LayerType.LinuxSLL;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.LinuxSLL2: {
-          const l = this.sll2;
-          following = l.decode(data, offset, end);
-          prevEtherType = l.protocol;
-          type = LayerType.LinuxSLL2;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.Loopback: {
-          const l = this.loopback;
-          following = l.decodeFamily(data, offset, end, linktype === 108);
-          type = LayerType.Loopback;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.ARP: {
-          const l = this.arp;
-          following = l.decode(data, offset, end);
-          type = LayerType.ARP;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
           break;
         }
         case LayerType.IPv4: {
           const l = this.ipv4;
-          following = l.decode(data, offset, end);
+          following = l.decode(data, offset, end, start, limit);
           type = LayerType.IPv4;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
           end = offset + l.payloadLength; // drop link-layer padding
-          break;
-        }
-        case LayerType.IPv6: {
-          const l = this.ipv6;
-          following = l.decode(data, offset, end);
-          type = LayerType.IPv6;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          end = l.datagramEnd;
           break;
         }
         case LayerType.TCP: {
           const l = this.tcp;
-          following = l.decode(data, offset, end);
+          following = l.decode(data, offset, end, start, limit);
           type = LayerType.TCP;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
           break;
         }
         case LayerType.UDP: {
           const l = this.udp;
-          following = l.decode(data, offset, end);
+          following = l.decode(data, offset, end, start, limit);
           type = LayerType.UDP;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
           end = offset + l.payloadLength;
           break;
         }
-        case LayerType.ICMPv4: {
-          const l = this.icmpv4;
-          following = l.decode(data, offset, end);
-          type = LayerType.ICMPv4;
+        case LayerType.IPv6: {
+          const l = this.ipv6;
+          following = l.decode(data, offset, end, start, limit);
+          type = LayerType.IPv6;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
-          break;
-        }
-        case LayerType.ICMPv6: {
-          const l = this.icmpv6;
-          following = l.decode(data, offset, end);
-          type = LayerType.ICMPv6;
-          trunc = l.truncated;
-          mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
+          end = offset + l.payloadLength; // the datagram's end
           break;
         }
         case LayerType.DNS: {
           const l = this.dns;
-          following = prev === LayerType.TCP ? l.decodeTcp(data, offset, end) : l.decode(data, offset, end);
+          following = prev === LayerType.TCP ? l.decodeTcp(data, offset, end, start, limit) : l.decode(data, offset, end, start, limit);
           type = LayerType.DNS;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.ICMPv4: {
+          const l = this.icmpv4;
+          following = l.decode(data, offset, end, start, limit);
+          type = LayerType.ICMPv4;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.ICMPv6: {
+          const l = this.icmpv6;
+          following = l.decode(data, offset, end, start, limit);
+          type = LayerType.ICMPv6;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.ARP: {
+          const l = this.arp;
+          following = l.decode(data, offset, end, start, limit);
+          type = LayerType.ARP;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.Dot1Q: {
+          if (vlans === MAX_VLAN_TAGS) {
+            const l = this.payload;
+            following = l.decode(data, offset, end, start, limit);
+            type = LayerType.Payload;
+            trunc = l.truncated;
+            mal = l.malformed;
+            offset = l.at + l.headerLength;
+            break;
+          }
+          const l = this.vlans[vlans++];
+          following = l.decodeTag(data, offset, end, prevEtherType, start, limit);
+          prevEtherType = l.etherType;
+          type = LayerType.Dot1Q;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.LinuxSLL: {
+          const l = this.sll;
+          following = l.decode(data, offset, end, start, limit);
+          prevEtherType = l.protocol;
+          type = LayerType.LinuxSLL;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.LinuxSLL2: {
+          const l = this.sll2;
+          following = l.decode(data, offset, end, start, limit);
+          prevEtherType = l.protocol;
+          type = LayerType.LinuxSLL2;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
+          break;
+        }
+        case LayerType.Loopback: {
+          const l = this.loopback;
+          following = l.decodeFamily(data, offset, end, linktype === 108, start, limit);
+          type = LayerType.Loopback;
+          trunc = l.truncated;
+          mal = l.malformed;
+          offset = l.at + l.headerLength;
           break;
         }
         default: {
           const l = this.payload;
-          following = l.decode(data, offset, end);
+          following = l.decode(data, offset, end, start, limit);
           type = LayerType.Payload;
           trunc = l.truncated;
           mal = l.malformed;
-          offset = l.offset + l.headerLength;
+          offset = l.at + l.headerLength;
           break;
         }
       }
-      this.layerTypes[this.layerCount++] = type;
-      this.present |= 1 << type;
+      types[count++] = type;
+      present |= 1 << type;
       if (trunc || mal) {
-        if (trunc) this.truncated = true;
-        if (mal) this.malformed = true;
+        status = (trunc ? STATUS_TRUNCATED : 0) | (mal ? STATUS_MALFORMED : 0);
         break;
       }
       prev = type;
       next = following;
       if (next === LayerType.Payload && offset >= end) break; // nothing left to call payload
     }
+    this.layerCount = count;
+    this.present = present;
+    this.vlanCount = vlans;
     // A payload cut by the snapshot length is normal (caplen < length); `truncated` is set only
     // when the cut went through a header.
+    this.truncated = (status & STATUS_TRUNCATED) !== 0;
+    this.malformed = (status & STATUS_MALFORMED) !== 0;
     return this;
   }
 
@@ -310,7 +425,19 @@ export class Decoder {
 
   /** The application data (a view; empty when none). */
   get appData(): Buffer {
-    const off = this.appOffset;
-    return off < 0 ? this.data.subarray(0, 0) : this.data.subarray(off, off + this.appLength);
+    const t = this.transport;
+    if (t === undefined || t.truncated || t.malformed) return this.buf.subarray(0, 0);
+    const at = t.at + t.headerLength;
+    return this.buf.subarray(at, at + t.payloadLength);
+  }
+
+  /** Captured bytes of the current packet (a view, made on first read for a packet decoded in its batch). */
+  get data(): Buffer {
+    let v = this.view;
+    if (v === undefined) {
+      v = this.buf.subarray(this.start, this.limit);
+      this.view = v;
+    }
+    return v;
   }
 }

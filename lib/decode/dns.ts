@@ -64,12 +64,23 @@ export class DNS extends BaseLayer {
   anCount = 0;
   nsCount = 0;
   arCount = 0;
-  /** Start and end of the DNS message in `data`. */
-  messageStart = 0;
-  messageEnd = 0;
+  /** @internal Start and end of the DNS message in `buf`. */
+  msgStart = 0;
+  /** @internal */
+  msgEnd = 0;
 
-  decodeTcp(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  /** Start of the DNS message in the packet's `data`. */
+  get messageStart(): number {
+    return this.msgStart - this.base;
+  }
+  /** End of the DNS message in the packet's `data`. */
+  get messageEnd(): number {
+    return this.msgEnd - this.base;
+  }
+
+  decodeTcp(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.reset(offset);
     this.overTcp = true;
     if (end - offset < 2) return this.cut();
@@ -77,8 +88,9 @@ export class DNS extends BaseLayer {
     return this.decodeMessage(data, offset + 2, Math.min(end, offset + 2 + len), 2);
   }
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.reset(offset);
     this.overTcp = false;
     return this.decodeMessage(data, offset, end, 0);
@@ -87,19 +99,20 @@ export class DNS extends BaseLayer {
   // Header fields of a message cut before them read 0 (not the previous packet's values).
   private reset(offset: number): void {
     this.id = this.flags = this.qdCount = this.anCount = this.nsCount = this.arCount = 0;
-    this.messageStart = this.messageEnd = offset;
+    this.msgStart = this.msgEnd = offset;
   }
 
   private decodeMessage(data: Buffer, start: number, end: number, prefix: number): LayerType {
-    this.messageStart = start;
-    this.messageEnd = end;
+    this.msgStart = start;
+    this.msgEnd = end;
     if (end - start < 12) return this.cut();
-    this.id = data.readUInt16BE(start);
-    this.flags = data.readUInt16BE(start + 2);
-    this.qdCount = data.readUInt16BE(start + 4);
-    this.anCount = data.readUInt16BE(start + 6);
-    this.nsCount = data.readUInt16BE(start + 8);
-    this.arCount = data.readUInt16BE(start + 10);
+    // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
+    this.id = (data[start] << 8) | data[start + 1];
+    this.flags = (data[start + 2] << 8) | data[start + 3];
+    this.qdCount = (data[start + 4] << 8) | data[start + 5];
+    this.anCount = (data[start + 6] << 8) | data[start + 7];
+    this.nsCount = (data[start + 8] << 8) | data[start + 9];
+    this.arCount = (data[start + 10] << 8) | data[start + 11];
     this.headerLength = prefix + (end - start);
     this.payloadLength = 0;
     return LayerType.None;
@@ -130,7 +143,7 @@ export class DNS extends BaseLayer {
   /** The first question's name, or undefined (no question, or a broken name). */
   get questionName(): string | undefined {
     if (this.qdCount === 0) return undefined;
-    return readDnsName(this.data, this.messageStart, this.messageEnd, this.messageStart + 12)?.[0];
+    return readDnsName(this.buf, this.msgStart, this.msgEnd, this.msgStart + 12)?.[0];
   }
 
   get questions(): DnsQuestion[] {
@@ -143,9 +156,9 @@ export class DNS extends BaseLayer {
 
   // Reads the question and answer sections (allocates; for display and JSON).
   private walk(): { questions: DnsQuestion[]; answers: DnsRecord[] } {
-    const d = this.data;
-    const s = this.messageStart;
-    const e = this.messageEnd;
+    const d = this.buf;
+    const s = this.msgStart;
+    const e = this.msgEnd;
     const questions: DnsQuestion[] = [];
     const answers: DnsRecord[] = [];
     let p = s + 12;
@@ -176,11 +189,11 @@ export class DNS extends BaseLayer {
   }
 
   private rdata(type: number, at: number, len: number): string {
-    const d = this.data;
+    const d = this.buf;
     if (type === 1 && len === 4) return ipv4String(d, at);
     if (type === 28 && len === 16) return ipv6String(d, at);
     if (type === 5 || type === 2 || type === 12) {
-      const n = readDnsName(d, this.messageStart, this.messageEnd, at);
+      const n = readDnsName(d, this.msgStart, this.msgEnd, at);
       if (n) return n[0];
     }
     return d.toString('hex', at, at + len);

@@ -11,23 +11,24 @@ export class Dot1Q extends BaseLayer {
   etherType = 0;
 
   /** `tpid` is the EtherType field that preceded this tag. */
-  decodeTag(data: Buffer, offset: number, end: number, tpid: number): LayerType {
+  decodeTag(data: Buffer, offset: number, end: number, tpid: number, base = 0, limit = data.length): LayerType {
     this.tpid = tpid;
-    return this.decode(data, offset, end);
+    return this.decode(data, offset, end, base, limit);
   }
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.etherType = 0;
     if (end - offset < 4) return this.cut();
-    this.etherType = data.readUInt16BE(offset + 2);
+    this.etherType = (data[offset + 2] << 8) | data[offset + 3];
     this.headerLength = 4;
     this.payloadLength = end - offset - 4;
     return nextForEtherType(this.etherType);
   }
 
   get tci(): number {
-    return this.u16(this.offset);
+    return this.u16(this.at);
   }
   /** Priority code point (0-7). */
   get priority(): number {

@@ -8,8 +8,9 @@ export class Ethernet extends BaseLayer {
   /** EtherType, or the 802.3 length when < 0x0600. */
   etherType = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.etherType = 0;
     if (end - offset < 14) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
@@ -20,9 +21,9 @@ export class Ethernet extends BaseLayer {
   }
 
   get dst(): string {
-    return this.captured(this.offset, 6) ? macString(this.data, this.offset) : '';
+    return this.captured(this.at, 6) ? macString(this.buf, this.at) : '';
   }
   get src(): string {
-    return this.captured(this.offset + 6, 6) ? macString(this.data, this.offset + 6) : '';
+    return this.captured(this.at + 6, 6) ? macString(this.buf, this.at + 6) : '';
   }
 }

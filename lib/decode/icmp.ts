@@ -6,8 +6,9 @@ abstract class IcmpBase extends BaseLayer {
   icmpType = 0;
   code = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.icmpType = this.code = 0;
     if (end - offset < 4) return this.cut();
     this.icmpType = data[offset];
@@ -20,17 +21,17 @@ abstract class IcmpBase extends BaseLayer {
 
   /** Type and code as captured, also of a header cut short after them (icmpType and code stay 0 then). */
   get typeField(): number {
-    return this.u8(this.offset);
+    return this.u8(this.at);
   }
   get codeField(): number {
-    return this.u8(this.offset + 1);
+    return this.u8(this.at + 1);
   }
   get checksum(): number {
-    return this.u16(this.offset + 2);
+    return this.u16(this.at + 2);
   }
   /** Bytes 4-7 of the header (rest-of-header), or 0 when cut. */
   get restOfHeader(): number {
-    return this.headerLength >= 8 ? this.data.readUInt32BE(this.offset + 4) : 0;
+    return this.headerLength >= 8 ? this.buf.readUInt32BE(this.at + 4) : 0;
   }
   get id(): number {
     return this.restOfHeader >>> 16;

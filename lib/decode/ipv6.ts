@@ -19,8 +19,9 @@ export class IPv6 extends BaseLayer {
   moreFragments = false;
   fragmentId = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.payloadLengthField = this.nextHeader = this.protocol = 0;
     this.extensions.length = 0;
     this.hasFragment = false;
@@ -29,7 +30,7 @@ export class IPv6 extends BaseLayer {
     this.fragmentId = 0;
     if (end - offset < 40) return this.cut();
     if (data[offset] >> 4 !== 6) return this.bad();
-    this.payloadLengthField = data.readUInt16BE(offset + 4);
+    this.payloadLengthField = (data[offset + 4] << 8) | data[offset + 5];
     this.nextHeader = data[offset + 6];
     // Payload length 0 is a jumbogram (hop-by-hop option): the datagram runs to the frame end.
     let datagramEnd = this.payloadLengthField === 0 ? end : offset + 40 + this.payloadLengthField;
@@ -84,32 +85,32 @@ export class IPv6 extends BaseLayer {
   // An extension header cut by the capture: keep what was decoded, stop here.
   private cutAt(p: number, nh: number, datagramEnd: number): LayerType {
     this.protocol = nh;
-    this.headerLength = p - this.offset;
+    this.headerLength = p - this.at;
     this.payloadLength = datagramEnd - p;
     return this.cut();
   }
 
   /** The version field: 6 for a decoded header, what the bytes say for a malformed one. */
   get version(): number {
-    return this.u8(this.offset) >> 4;
+    return this.u8(this.at) >> 4;
   }
   get trafficClass(): number {
-    return (this.u16(this.offset) >> 4) & 0xff;
+    return (this.u16(this.at) >> 4) & 0xff;
   }
   get flowLabel(): number {
-    return this.u32(this.offset) & 0xfffff;
+    return this.u32(this.at) & 0xfffff;
   }
   get hopLimit(): number {
-    return this.u8(this.offset + 7);
+    return this.u8(this.at + 7);
   }
   get src(): string {
-    return this.captured(this.offset + 8, 16) ? ipv6String(this.data, this.offset + 8) : '';
+    return this.captured(this.at + 8, 16) ? ipv6String(this.buf, this.at + 8) : '';
   }
   get dst(): string {
-    return this.captured(this.offset + 24, 16) ? ipv6String(this.data, this.offset + 24) : '';
+    return this.captured(this.at + 24, 16) ? ipv6String(this.buf, this.at + 24) : '';
   }
   get datagramEnd(): number {
-    return this.offset + this.headerLength + this.payloadLength;
+    return this.at - this.base + this.headerLength + this.payloadLength;
   }
   /**
    * In a later fragment the walk stops after the first Fragment header with a non-zero offset:
@@ -118,6 +119,6 @@ export class IPv6 extends BaseLayer {
    */
   get laterFragmentOffset(): number {
     const ext = this.extensions;
-    return ext.length > 0 && ext[ext.length - 1] === IPPROTO.FRAGMENT ? this.u16(this.offset + this.headerLength - 6) >>> 3 : 0;
+    return ext.length > 0 && ext[ext.length - 1] === IPPROTO.FRAGMENT ? this.u16(this.at + this.headerLength - 6) >>> 3 : 0;
   }
 }

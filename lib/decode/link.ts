@@ -9,8 +9,9 @@ export class LinuxSLL extends BaseLayer {
   packetType = 0;
   protocol = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.packetType = this.protocol = 0;
     if (end - offset < 16) return this.cut();
     this.packetType = data.readUInt16BE(offset);
@@ -20,16 +21,16 @@ export class LinuxSLL extends BaseLayer {
     return nextForEtherType(this.protocol);
   }
   get addressType(): number {
-    return this.u16(this.offset + 2);
+    return this.u16(this.at + 2);
   }
   get addressLength(): number {
-    return this.u16(this.offset + 4);
+    return this.u16(this.at + 4);
   }
   /** Link-layer source address (MAC when 6 bytes long). */
   get src(): string {
     const n = Math.min(this.addressLength, 8);
-    if (!this.captured(this.offset + 6, n)) return '';
-    return n === 6 ? macString(this.data, this.offset + 6) : this.data.subarray(this.offset + 6, this.offset + 6 + n).toString('hex');
+    if (!this.captured(this.at + 6, n)) return '';
+    return n === 6 ? macString(this.buf, this.at + 6) : this.buf.subarray(this.at + 6, this.at + 6 + n).toString('hex');
   }
 }
 
@@ -40,8 +41,9 @@ export class LinuxSLL2 extends BaseLayer {
   interfaceIndex = 0;
   packetType = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.protocol = this.interfaceIndex = this.packetType = 0;
     if (end - offset < 20) return this.cut();
     this.protocol = data.readUInt16BE(offset);
@@ -52,15 +54,15 @@ export class LinuxSLL2 extends BaseLayer {
     return nextForEtherType(this.protocol);
   }
   get addressType(): number {
-    return this.u16(this.offset + 8);
+    return this.u16(this.at + 8);
   }
   get addressLength(): number {
-    return this.u8(this.offset + 11);
+    return this.u8(this.at + 11);
   }
   get src(): string {
     const n = Math.min(this.addressLength, 8);
-    if (!this.captured(this.offset + 12, n)) return '';
-    return n === 6 ? macString(this.data, this.offset + 12) : this.data.subarray(this.offset + 12, this.offset + 12 + n).toString('hex');
+    if (!this.captured(this.at + 12, n)) return '';
+    return n === 6 ? macString(this.buf, this.at + 12) : this.buf.subarray(this.at + 12, this.at + 12 + n).toString('hex');
   }
 }
 
@@ -76,8 +78,9 @@ export class Loopback extends BaseLayer {
   readonly type = LayerType.Loopback;
   family = 0;
 
-  decodeFamily(data: Buffer, offset: number, end: number, networkOrder: boolean): LayerType {
-    this.begin(data, offset);
+  decodeFamily(data: Buffer, offset: number, end: number, networkOrder: boolean, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.family = 0;
     if (end - offset < 4) return this.cut();
     const be = data.readUInt32BE(offset);
@@ -91,7 +94,7 @@ export class Loopback extends BaseLayer {
     return LayerType.Payload;
   }
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    return this.decodeFamily(data, offset, end, false);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    return this.decodeFamily(data, offset, end, false, base, limit);
   }
 }

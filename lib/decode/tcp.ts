@@ -19,8 +19,9 @@ export class TCP extends BaseLayer {
   /** Flags including NS (bit 8). */
   flags = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.srcPort = this.dstPort = this.dataOffset = this.flags = 0;
     if (end - offset < 20) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
@@ -39,25 +40,25 @@ export class TCP extends BaseLayer {
 
   /** The port fields as captured, also of a header cut short after them (srcPort and dstPort stay 0 then). */
   get srcPortField(): number {
-    return this.u16(this.offset);
+    return this.u16(this.at);
   }
   get dstPortField(): number {
-    return this.u16(this.offset + 2);
+    return this.u16(this.at + 2);
   }
   get seq(): number {
-    return this.u32(this.offset + 4);
+    return this.u32(this.at + 4);
   }
   get ack(): number {
-    return this.u32(this.offset + 8);
+    return this.u32(this.at + 8);
   }
   get window(): number {
-    return this.u16(this.offset + 14);
+    return this.u16(this.at + 14);
   }
   get checksum(): number {
-    return this.u16(this.offset + 16);
+    return this.u16(this.at + 16);
   }
   get urgent(): number {
-    return this.u16(this.offset + 18);
+    return this.u16(this.at + 18);
   }
   get syn(): boolean {
     return (this.flags & TCP_FLAGS.SYN) !== 0;
@@ -85,9 +86,9 @@ export class TCP extends BaseLayer {
 
   /** Walks the options; calls fn(kind, dataOffset, dataLength) until it returns true. No allocation. */
   private scanOptions(fn: (kind: number, at: number, len: number) => boolean): void {
-    const d = this.data;
-    let p = this.offset + 20;
-    const stop = this.offset + this.headerLength;
+    const d = this.buf;
+    let p = this.at + 20;
+    const stop = this.at + this.headerLength;
     while (p < stop) {
       const kind = d[p];
       if (kind === 0) return; // end of options
@@ -106,13 +107,13 @@ export class TCP extends BaseLayer {
   /** Maximum segment size option, or undefined. */
   get mss(): number | undefined {
     let v: number | undefined;
-    this.scanOptions((k, at, len) => (k === 2 && len === 2 ? ((v = this.data.readUInt16BE(at)), true) : false));
+    this.scanOptions((k, at, len) => (k === 2 && len === 2 ? ((v = this.buf.readUInt16BE(at)), true) : false));
     return v;
   }
   /** Window scale shift count, or undefined. */
   get windowScale(): number | undefined {
     let v: number | undefined;
-    this.scanOptions((k, at, len) => (k === 3 && len === 1 ? ((v = this.data[at]), true) : false));
+    this.scanOptions((k, at, len) => (k === 3 && len === 1 ? ((v = this.buf[at]), true) : false));
     return v;
   }
   get sackPermitted(): boolean {
@@ -124,7 +125,7 @@ export class TCP extends BaseLayer {
   get sack(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     this.scanOptions((k, at, len) => {
-      if (k === 5) for (let i = 0; i + 8 <= len; i += 8) out.push([this.data.readUInt32BE(at + i), this.data.readUInt32BE(at + i + 4)]);
+      if (k === 5) for (let i = 0; i + 8 <= len; i += 8) out.push([this.buf.readUInt32BE(at + i), this.buf.readUInt32BE(at + i + 4)]);
       return false;
     });
     return out;
@@ -133,14 +134,14 @@ export class TCP extends BaseLayer {
   get timestamps(): [number, number] | undefined {
     let v: [number, number] | undefined;
     this.scanOptions((k, at, len) =>
-      k === 8 && len === 8 ? ((v = [this.data.readUInt32BE(at), this.data.readUInt32BE(at + 4)]), true) : false,
+      k === 8 && len === 8 ? ((v = [this.buf.readUInt32BE(at), this.buf.readUInt32BE(at + 4)]), true) : false,
     );
     return v;
   }
   /** Every option (allocates; for display). */
   get options(): TcpOption[] {
     const out: TcpOption[] = [];
-    this.scanOptions((kind, at, len) => (out.push({ kind, data: this.data.subarray(at, at + len) }), false));
+    this.scanOptions((kind, at, len) => (out.push({ kind, data: this.buf.subarray(at, at + len) }), false));
     return out;
   }
 }

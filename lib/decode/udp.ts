@@ -10,8 +10,9 @@ export class UDP extends BaseLayer {
   /** The length field (header + data). */
   length = 0;
 
-  decode(data: Buffer, offset: number, end: number): LayerType {
-    this.begin(data, offset);
+  decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
+    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.srcPort = this.dstPort = this.length = 0;
     if (end - offset < 8) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
@@ -31,12 +32,12 @@ export class UDP extends BaseLayer {
 
   /** The port fields as captured, also of a header cut short after them (srcPort and dstPort stay 0 then). */
   get srcPortField(): number {
-    return this.u16(this.offset);
+    return this.u16(this.at);
   }
   get dstPortField(): number {
-    return this.u16(this.offset + 2);
+    return this.u16(this.at + 2);
   }
   get checksum(): number {
-    return this.u16(this.offset + 6);
+    return this.u16(this.at + 6);
   }
 }

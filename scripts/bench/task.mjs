@@ -36,22 +36,18 @@ const limit = ['iter', 'decode', 'pcapdecode'].includes(kind) && args[1] !== und
 // Loaded before the clock starts, like pcapkit.
 const pcapDecode =
   kind === 'pcapdecode' ? createRequire(path.join(here, 'package.json'))('pcap/decode').decode.packet : null;
-let packets = 0;
-let bytes = 0;
-let extra = {};
-const ru0 = process.resourceUsage();
-const t0 = process.hrtime.bigint();
-switch (kind) {
-  case 'filter': {
-    const [input, output, expr] = args;
+// Each job is its own async function, as an application would write its loop: the loop's
+// variables are then locals of one function (not module bindings shared with the rest of this
+// file), the same for every job, so the jobs differ only in what their loops do.
+const JOBS = {
+  async filter(input, output, expr) {
     const r = await filterFile(input, output, expr ?? '');
-    packets = r.packetsRead;
-    bytes = r.bytesRead;
-    extra = { packetsWritten: r.packetsWritten, bytesWritten: r.bytesWritten };
-    break;
-  }
-  case 'iter': {
-    const reader = new PCAPReader(args[0]);
+    return { packets: r.packetsRead, bytes: r.bytesRead, packetsWritten: r.packetsWritten, bytesWritten: r.bytesWritten };
+  },
+  async iter(input) {
+    const reader = new PCAPReader(input);
+    let packets = 0;
+    let bytes = 0;
     if (limit === Infinity) {
       for await (const pkt of reader) {
         packets++;
@@ -64,23 +60,26 @@ switch (kind) {
         bytes += pkt.caplen;
       }
     }
-    break;
-  }
-  case 'data': {
-    const reader = new PCAPReader(args[0]);
+    return { packets, bytes };
+  },
+  async data(input) {
+    const reader = new PCAPReader(input);
+    let packets = 0;
+    let bytes = 0;
     let touched = 0;
     for await (const pkt of reader) {
       packets++;
       bytes += pkt.caplen;
       touched += pkt.data[12];
     }
-    extra = { touched };
-    break;
-  }
-  case 'decode': {
+    return { packets, bytes, touched };
+  },
+  async decode(input) {
     // The loop of `iter`, plus: Ethernet -> IP -> TCP/UDP with one reused Decoder.
-    const reader = new PCAPReader(args[0]);
+    const reader = new PCAPReader(input);
     const d = new Decoder();
+    let packets = 0;
+    let bytes = 0;
     let portSum = 0;
     let ipSum = 0;
     let ipv4 = 0;
@@ -103,17 +102,18 @@ switch (kind) {
         udp++;
       }
     }
-    extra = { portSum, ipSum, ipv4, tcp, udp };
-    break;
-  }
-  case 'pcapdecode': {
+    return { packets, bytes, portSum, ipSum, ipv4, tcp, udp };
+  },
+  async pcapdecode(input) {
     // The same loop and fields with node_pcap's decoder. node_pcap's live/offline sessions hand
     // its decoder { buf, header, link_type }, the header being a shared 16-byte buffer the C++
     // side overwrites per packet (tv_sec, tv_usec, caplen, len; little-endian): built here the
     // same way, into one reused buffer, from pcapkit's packets (I/O by pcapkit's reader).
-    const reader = new PCAPReader(args[0]);
+    const reader = new PCAPReader(input);
     const header = Buffer.alloc(16);
     const raw = { buf: null, header, link_type: null };
+    let packets = 0;
+    let bytes = 0;
     let portSum = 0;
     let ipSum = 0;
     let ipv4 = 0;
@@ -148,24 +148,32 @@ switch (kind) {
         }
       }
     }
-    extra = { portSum, ipSum, ipv4, tcp, udp };
-    break;
-  }
-  case 'batches': {
-    const reader = new PCAPReader(args[0]);
+    return { packets, bytes, portSum, ipSum, ipv4, tcp, udp };
+  },
+  async batches(input) {
+    const reader = new PCAPReader(input);
+    let packets = 0;
+    let bytes = 0;
     for await (const b of reader.batches()) {
       const n = b.count;
       for (let i = 0; i < n; i++) bytes += b.caplen(i);
       packets += n;
     }
-    break;
-  }
-  case 'noop':
-    break;
-  default:
-    console.error(`task.mjs: unknown kind ${kind}`);
-    process.exit(2);
+    return { packets, bytes };
+  },
+  async noop() {
+    return { packets: 0, bytes: 0 };
+  },
+};
+
+const job = Object.hasOwn(JOBS, kind) ? JOBS[kind] : undefined;
+if (job === undefined) {
+  console.error(`task.mjs: unknown kind ${kind}`);
+  process.exit(2);
 }
+const ru0 = process.resourceUsage();
+const t0 = process.hrtime.bigint();
+const { packets, bytes, ...extra } = await job(...args);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 const ru = process.resourceUsage();
 process.stdout.write(
