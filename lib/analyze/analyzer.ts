@@ -5,7 +5,7 @@
 import { Decoder } from '../decode/decoder';
 import { LayerType } from '../decode/types';
 import { PcapError } from '../errors';
-import type { Packet, PacketBatch } from '../packet';
+import { Packet, type PacketBatch } from '../packet';
 import { ApplicationTable, type ApplicationTableOptions } from './apps';
 import { AppRecord, FlowRecord, HostAppRecord, HostRecord, type RecordBase, flowResult, hostPairResult } from './conversations';
 import { FlowTable } from './flow-table';
@@ -171,7 +171,12 @@ export class TrafficAnalyzer {
 
   /** Adds a packet (a Packet, or anything with data, linktype, length, tsSec and tsNsec). */
   add(pkt: Pick<Packet, 'data' | 'linktype' | 'length' | 'tsSec' | 'tsNsec'>): void {
-    this.addRaw(pkt.data, pkt.linktype, pkt.length, pkt.tsSec, pkt.tsNsec);
+    if (pkt instanceof Packet) {
+      // Where it lies in its batch: no view made per packet.
+      this.addAt(pkt.arena_, pkt.offset_, pkt.caplen, pkt.linktype, pkt.length, pkt.tsSec, pkt.tsNsec);
+    } else {
+      this.addRaw(pkt.data, pkt.linktype, pkt.length, pkt.tsSec, pkt.tsNsec);
+    }
   }
 
   /** Adds every packet of a batch. */
@@ -180,8 +185,7 @@ export class TrafficAnalyzer {
     const { arena, headers: h } = batch.raw();
     for (let i = 0, o = 0; i < batch.count; i++, o += 8) {
       // headers: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags
-      const off = h[o + 4];
-      this.addRaw(arena.subarray(off, off + h[o + 2]), h[o + 5], h[o + 3], h[o], h[o + 1]);
+      this.addAt(arena, h[o + 4], h[o + 2], h[o + 5], h[o + 3], h[o], h[o + 1]);
     }
   }
 
@@ -213,6 +217,11 @@ export class TrafficAnalyzer {
 
   /** Adds one packet: its captured bytes, link type, wire length and timestamp. */
   addRaw(data: Buffer, linktype: number, wireLength: number, tsSec: number, tsNsec: number): void {
+    this.addAt(data, 0, data.length, linktype, wireLength, tsSec, tsNsec);
+  }
+
+  /** Adds the packet at `buf[start, start + caplen)` (a packet in its batch's arena). */
+  private addAt(buf: Buffer, start: number, caplen: number, linktype: number, wireLength: number, tsSec: number, tsNsec: number): void {
     if (this.packets === 0) {
       this.t0Sec = tsSec;
       this.t0Nsec = tsNsec;
@@ -221,14 +230,14 @@ export class TrafficAnalyzer {
     const t = (tsSec - this.t0Sec) * 1e9 + (tsNsec - this.t0Nsec);
     if (t < this.tMin) this.tMin = t;
     if (t > this.tMax) this.tMax = t;
-    const wire = wireLength >= data.length ? wireLength : data.length;
+    const wire = wireLength >= caplen ? wireLength : caplen;
     this.packets++;
     this.bytes += wire;
-    this.capturedBytes += data.length;
+    this.capturedBytes += caplen;
 
-    const d = this.decoder.decode(data, linktype, wire);
+    const d = this.decoder.decodeAt(buf, start, caplen, linktype, wire);
     this.hierarchy.add(d.layerTypes, d.layerCount, wire);
-    const cut = data.length < wire;
+    const cut = caplen < wire;
     const broken = d.truncated || d.malformed;
     if (cut) this.truncated++;
     if (broken) this.malformed++;
@@ -242,26 +251,27 @@ export class TrafficAnalyzer {
     let fragKey: string | undefined;
     const src = this.src;
     const dst = this.dst;
-    if (d.has(LayerType.IPv4) && !d.ipv4.malformed && data.length - d.ipv4.offset >= 20) {
+    // ip.at: where the header lies in `buf`; ip.offset: where it lies in the packet.
+    if (d.has(LayerType.IPv4) && !d.ipv4.malformed && caplen - d.ipv4.offset >= 20) {
       const ip = d.ipv4;
       const o = ip.offset;
       proto = ip.protocol;
-      src[0] = data.readUInt32BE(o + 12);
-      dst[0] = data.readUInt32BE(o + 16);
+      src[0] = buf.readUInt32BE(ip.at + 12);
+      dst[0] = buf.readUInt32BE(ip.at + 16);
       src[1] = src[2] = src[3] = dst[1] = dst[2] = dst[3] = 0;
       laterFragment = ip.fragmentOffset !== 0;
       fragmented = laterFragment || (ip.flags & 1) !== 0;
       const hlen = ip.ihl * 4;
       ipPayload = ip.totalLength === 0 ? wire - o - hlen : ip.totalLength - hlen;
       if (fragmented) fragKey = `4/${src[0]}/${dst[0]}/${ip.id}/${proto}`;
-    } else if (d.has(LayerType.IPv6) && !d.ipv6.malformed && data.length - d.ipv6.offset >= 40) {
+    } else if (d.has(LayerType.IPv6) && !d.ipv6.malformed && caplen - d.ipv6.offset >= 40) {
       const ip = d.ipv6;
       const o = ip.offset;
       version = 6;
       proto = ip.protocol;
       for (let i = 0; i < 4; i++) {
-        src[i] = data.readUInt32BE(o + 8 + i * 4);
-        dst[i] = data.readUInt32BE(o + 24 + i * 4);
+        src[i] = buf.readUInt32BE(ip.at + 8 + i * 4);
+        dst[i] = buf.readUInt32BE(ip.at + 24 + i * 4);
       }
       fragmented = ip.hasFragment && (ip.fragmentOffset !== 0 || ip.moreFragments);
       laterFragment = ip.hasFragment && ip.fragmentOffset !== 0;
