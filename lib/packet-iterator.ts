@@ -4,8 +4,15 @@
 import { HDR_STRIDE } from './binding';
 import { Packet, type PacketBatch } from './packet';
 
+const EMPTY_HEADERS = new Float64Array(0);
+const EMPTY_ARENA = Buffer.alloc(0);
+
 export class PacketIterator implements AsyncIterableIterator<Packet> {
-  private batch: PacketBatch | undefined;
+  // The current batch's count, headers and arena, taken once per batch (taking them marks the
+  // batch as exposed: its packets keep its memory alive).
+  private count = 0;
+  private headers: Float64Array = EMPTY_HEADERS;
+  private arena: Buffer = EMPTY_ARENA;
   private index = 0;
   private offset = 0;
   private done = false;
@@ -17,14 +24,13 @@ export class PacketIterator implements AsyncIterableIterator<Packet> {
   }
 
   next(): Promise<IteratorResult<Packet, undefined>> {
-    const b = this.batch;
-    if (b !== undefined && this.index < b.count) {
-      const h = b.headers;
+    if (this.index < this.count) {
+      const h = this.headers;
       const o = this.offset;
       this.index++;
       this.offset += HDR_STRIDE;
       return Promise.resolve({
-        value: new Packet(h[o], h[o + 1], h[o + 2], h[o + 3], h[o + 5], h[o + 6], b.arena, h[o + 4]),
+        value: new Packet(h[o], h[o + 1], h[o + 2], h[o + 3], h[o + 5], h[o + 6], this.arena, h[o + 4]),
         done: false,
       });
     }
@@ -36,12 +42,14 @@ export class PacketIterator implements AsyncIterableIterator<Packet> {
       if (this.done) return { value: undefined, done: true };
       const r = await this.batches.next();
       if (r.done) {
-        this.done = true;
-        this.batch = undefined;
+        this.finish();
         return { value: undefined, done: true };
       }
       if (r.value.count > 0) {
-        this.batch = r.value;
+        const b = r.value;
+        this.count = b.count;
+        this.headers = b.headers;
+        this.arena = b.arena;
         this.index = 0;
         this.offset = 0;
         return this.next();
@@ -49,16 +57,21 @@ export class PacketIterator implements AsyncIterableIterator<Packet> {
     }
   }
 
-  async return(): Promise<IteratorResult<Packet, undefined>> {
+  private finish(): void {
     this.done = true;
-    this.batch = undefined;
+    this.count = this.index = 0;
+    this.headers = EMPTY_HEADERS;
+    this.arena = EMPTY_ARENA;
+  }
+
+  async return(): Promise<IteratorResult<Packet, undefined>> {
+    this.finish();
     await this.batches.return?.();
     return { value: undefined, done: true };
   }
 
   async throw(err?: unknown): Promise<IteratorResult<Packet, undefined>> {
-    this.done = true;
-    this.batch = undefined;
+    this.finish();
     if (this.batches.throw) await this.batches.throw(err);
     else await this.batches.return?.();
     throw err;
