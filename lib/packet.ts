@@ -209,6 +209,18 @@ export class PacketBatch implements Iterable<Packet> {
     detach(this._arena.buffer as ArrayBuffer);
   }
 
+  /** @internal The arena, without pinning the batch (for code that keeps no view of it). */
+  get arena_(): Buffer {
+    if (this._recycled) throw recycledError();
+    return this._arena;
+  }
+
+  /** @internal The header table, without pinning the batch. */
+  get headers_(): Float64Array {
+    if (this._recycled) throw recycledError();
+    return this._headers;
+  }
+
   /**
    * @internal The arena and headers for code that reads them synchronously and keeps no view
    * (the dumper, decoders over a batch): does not pin the batch's memory.

@@ -264,6 +264,7 @@ if (want('read')) jobs.push({ id: 'batches()', group: 'read', role: 'pcapkit', r
 // Decoding: the plain loop + one reused Decoder, and the same loop with node_pcap's decoder.
 const DECODER = 'for await + Decoder';
 const DATA = 'for await + pkt.data';
+const DECODEBATCH = 'batches() + decodeFromBatch';
 const pcapVersion = want('decode') && opts.pcap ? ensurePcapPackage() : null;
 const pcapLimit = opts.pcapPackets !== null && opts.pcapPackets < cap.packets ? opts.pcapPackets : null;
 const PCAPDEC = pcapLimit ? `pcap npm decoder (${pcapLimit})` : 'pcap npm decoder';
@@ -272,6 +273,7 @@ const PCAPITER = pcapLimit ? `for await (${pcapLimit})` : ITER;
 if (want('decode')) {
   jobs.push({ id: DATA, group: 'decode', role: 'pcapkit', run: () => runTask(['data', IN]) });
   jobs.push({ id: DECODER, group: 'decode', role: 'pcapkit', run: () => runTask(['decode', IN]) });
+  jobs.push({ id: DECODEBATCH, group: 'decode', role: 'pcapkit', run: () => runTask(['decodebatch', IN]) });
   if (pcapVersion) {
     const lim = pcapLimit ? [String(pcapLimit)] : [];
     jobs.push({ id: PCAPDEC, group: 'decode', role: 'baseline', packets: pcapLimit ?? undefined, run: () => runTask(['pcapdecode', IN, ...lim]) });
@@ -405,6 +407,7 @@ ratio('batches/C loop', measure('batches()'), measure('C pcap_loop'), TARGETS.ba
 ratio('Decoder loop/for-await', measure(DECODER), measure(ITER), TARGETS.decode);
 ratio('pkt.data loop/for-await', measure(DATA), measure(ITER), null);
 ratio('Decoder loop/pkt.data loop', measure(DECODER), measure(DATA), null);
+ratio('decodeFromBatch loop/for-await', measure(DECODEBATCH), measure(ITER), null);
 ratio('pcap/Decoder, whole loop', measure(PCAPDEC), measure(DECODER), TARGETS.vsPcap, '>=');
 ratio('pcap/Decoder, decode only', minus(measure(PCAPDEC), measure(PCAPITER)), minus(measure(DECODER), measure(ITER)), null);
 
@@ -414,7 +417,8 @@ let decodeAgreement = null;
 if (summary[DECODER] && summary[PCAPDEC]) {
   const ours = (pcapLimit ? decodeCheck : runs.get(DECODER)[0]).decoded;
   const theirs = runs.get(PCAPDEC)[0].decoded;
-  const same = JSON.stringify(ours) === JSON.stringify(theirs);
+  const inBatches = runs.get(DECODEBATCH)?.[0]?.decoded;
+  const same = JSON.stringify(ours) === JSON.stringify(theirs) && (pcapLimit || !inBatches || JSON.stringify(inBatches) === JSON.stringify(ours));
   decodeAgreement = { same, pcapkit: ours, pcap: theirs };
   if (!same) warnings.push(`Decoder and node_pcap disagree: ${JSON.stringify(ours)} vs ${JSON.stringify(theirs)}`);
 }
