@@ -153,8 +153,8 @@ console.log([
   `cores used (CPU time / wall time, median): concurrency 1 ${cores1.toFixed(2)}, concurrency 2 ${cores2.toFixed(2)}` +
     (cores2 < 1.6 ? ' (the second core was not free: other work was running)' : ''),
   `outputs of concurrency 1 and 2: ${identical ? 'byte-identical' : 'DIFFERENT'}`,
-  `load average (1 min) before the rounds ${loadStart[0].toFixed(2)}, after ${loadEnd[0].toFixed(2)} (the bench adds ~2)` +
-    (loadStart[0] > 0.5 ? ': other work was running, expect noise' : ''),
+  // (The warm-up round already raises the load average: the cores used say more.)
+  `load average (1 min) before the rounds ${loadStart[0].toFixed(2)}, after ${loadEnd[0].toFixed(2)}`,
 ].join('\n'));
 
 fs.writeFileSync(path.join(DATA_DIR, 'parallel-results.json'), JSON.stringify({
