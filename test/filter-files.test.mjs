@@ -50,3 +50,16 @@ test('a failing job does not stop the others; bad options are refused', async ()
   await assert.rejects(filterFiles(jobs, { concurrency: 0 }), (e) => e instanceof PcapError && e.code === 'EINVAL');
   await assert.rejects(filterFiles(jobs, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
 });
+
+test('concurrency 2 writes byte for byte what concurrency 1 writes', async () => {
+  const expressions = ['tcp port 443', 'arp or udp port 53', '', 'icmp'];
+  const jobsFor = (c) => inputs.map((input, i) => ({ input, output: join(dir, `c${c}-${i}.pcap`), expression: expressions[i] }));
+  const one = await filterFiles(jobsFor(1), { concurrency: 1 });
+  const two = await filterFiles(jobsFor(2), { concurrency: 2 });
+  jobsFor(1).forEach((job, i) => {
+    assert.equal(one[i].error, undefined);
+    assert.deepEqual(two[i].result, one[i].result, `job ${i}: same counts`);
+    assert.ok(one[i].result.packetsWritten > 0, `job ${i} writes something`);
+    assert.ok(readFileSync(jobsFor(2)[i].output).equals(readFileSync(job.output)), `job ${i}: outputs byte-identical`);
+  });
+});
