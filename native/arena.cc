@@ -57,7 +57,10 @@ void ReleaseBlock(Napi::Env, void* data, BlockHint* hint) {
 Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& pool, void* block,
                             size_t size) {
   auto* hint = new BlockHint{pool, size};
-  return Napi::ArrayBuffer::New(env, block, size, ReleaseBlock, hint);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, block, size, ReleaseBlock, hint);
+  // Empty when JS can no longer run here (a worker being terminated): the caller keeps the block.
+  if (ab.IsEmpty()) delete hint;
+  return ab;
 }
 
 Napi::Value DetachBlock(const Napi::CallbackInfo& info) {
@@ -91,7 +94,12 @@ Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
     ThrowPcapError(env, "EIO", "out of memory allocating a packet batch");
     return env.Undefined();
   }
-  return WrapBlock(env, addon->arenas, data, size);
+  Napi::ArrayBuffer ab = WrapBlock(env, addon->arenas, data, size);
+  if (ab.IsEmpty()) {
+    addon->arenas->Give(data, size);
+    return env.Undefined();
+  }
+  return ab;
 }
 
 }  // namespace pcapkit

@@ -29,7 +29,8 @@ class ArenaPool {
   std::vector<void*> free_;
 };
 
-// Hands a block from `pool` to JS; it returns to the pool when V8 collects the buffer.
+// Hands a block from `pool` to JS; it returns to the pool when V8 collects the buffer. Empty
+// (and the block still the caller's) when the environment can no longer run JS.
 Napi::ArrayBuffer WrapBlock(Napi::Env env, const std::shared_ptr<ArenaPool>& pool, void* block,
                             size_t size);
 

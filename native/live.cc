@@ -70,6 +70,10 @@ void CallJs(Napi::Env env, Napi::Function fn, LiveHandle::Delivery* d) {
     return;
   }
   Napi::ArrayBuffer ab = WrapBlock(env, d->pool, d->block, d->blockSize);
+  if (ab.IsEmpty()) {  // the environment is going away (worker terminated): nobody to deliver to
+    d->pool->Give(d->block, d->blockSize);
+    return;
+  }
   fn.Call({ab, Napi::Number::New(env, static_cast<double>(d->count)),
            Napi::Number::New(env, static_cast<double>(d->hdrBytes))});
 }
