@@ -51,8 +51,9 @@ interface NativeLiveHandle {
 }
 
 const PRIVILEGE_HINT =
-  'capturing needs root or the capabilities cap_net_raw,cap_net_admin: ' +
-  'sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))';
+  'capturing needs root or the capabilities cap_net_raw,cap_net_admin on the node binary; give them ' +
+  'to a copy of node kept for capturing, not to the system node: ' +
+  'sudo setcap cap_net_raw,cap_net_admin+eip /path/to/that/node (README: "Capturing without root")';
 
 function ipv4(n: number | undefined): string | null {
   // pcap_lookupnet answers 0.0.0.0 for devices without an IPv4 network (e.g. 'any').

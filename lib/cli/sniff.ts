@@ -74,8 +74,10 @@ export function register(program: Command): void {
         "  $ pcapkit sniff -i lo --json -c 10 | jq -r '.summary'\n" +
         '\nExit status: 0 done (also after Ctrl-C or SIGTERM), 1 error (ENODEV no such device,\n' +
         'EFILTER bad filter, EPERM no permission), 64 bad command line. To capture without\n' +
-        'root, give node the capabilities:\n' +
-        '  $ sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))',
+        'root, give the capabilities to a copy of node kept for capturing (README: "Capturing\n' +
+        'without root"):\n' +
+        '  $ sudo install -D "$(readlink -f "$(which node)")" /opt/pcapkit/node\n' +
+        '  $ sudo setcap cap_net_raw,cap_net_admin+eip /opt/pcapkit/node',
     )
     .action(async (words: string[], options: SniffOptions) => {
       process.exitCode = await runSniff([...(options.filter ?? []), ...words].join(' '), options);
