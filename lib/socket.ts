@@ -47,7 +47,8 @@ interface NativeLiveHandle {
   inject(buf: Uint8Array): number;
   ref(): void;
   unref(): void;
-  close(): void;
+  /** Resolves once the capture handles are closed (their descriptors gone). */
+  close(): Promise<void>;
 }
 
 const PRIVILEGE_HINT =
@@ -126,7 +127,7 @@ export class PCAPSocket implements AsyncIterable<Packet> {
       try {
         handle.setFilter(options.filter);
       } catch (err) {
-        handle.close();
+        void handle.close();
         throw err;
       }
     }
@@ -223,8 +224,11 @@ export class PCAPSocket implements AsyncIterable<Packet> {
     if (h === undefined) return;
     this.handle = undefined;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    h.close();
+    const closed = h.close();
     this.wake();
+    // The device's descriptors are released off the event loop (the kernel makes a packet
+    // socket wait ~20 ms); close() resolves once they are gone.
+    await closed;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

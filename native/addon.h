@@ -18,7 +18,8 @@ struct Addon {
   Napi::FunctionReference bpfCtor;
   Napi::FunctionReference filterJobCtor;
   // Shared with the finalizers of the blocks it handed out, which may outlive the Addon.
-  std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(64);
+  // 16 MiB of free blocks: 32 file-reader batches, or a dozen live ones.
+  std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(16u << 20);
 };
 
 inline Addon* GetAddon(Napi::Env env) { return env.GetInstanceData<Addon>(); }

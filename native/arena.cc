@@ -32,7 +32,7 @@ void* ArenaPool::Take(size_t size) {
 void ArenaPool::Give(void* block, size_t size) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (size == pooledSize_ && free_.size() < maxFree_) {
+    if (size == pooledSize_ && (free_.size() + 1) * size <= maxFreeBytes_) {
       free_.push_back(block);
       return;
     }

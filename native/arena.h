@@ -15,7 +15,9 @@ namespace pcapkit {
 
 class ArenaPool {
  public:
-  explicit ArenaPool(size_t maxFree) : maxFree_(maxFree) {}
+  // Keeps at most `maxFreeBytes` of free blocks: a count would let large live-capture
+  // blocks pile up to many times what a file reader's small ones hold.
+  explicit ArenaPool(size_t maxFreeBytes) : maxFreeBytes_(maxFreeBytes) {}
   ~ArenaPool();
   // A block of exactly `size` bytes (pooled when it has the pooled size).
   void* Take(size_t size);
@@ -25,7 +27,7 @@ class ArenaPool {
  private:
   std::mutex mutex_;
   size_t pooledSize_ = 0;
-  size_t maxFree_;
+  size_t maxFreeBytes_;
   std::vector<void*> free_;
 };
 

@@ -460,7 +460,9 @@ void LiveHandle::Run() {
   }
 }
 
-void LiveHandle::Shutdown() {
+void LiveHandle::Stop(pcap_t** capture, pcap_t** sender) {
+  *capture = nullptr;
+  *sender = nullptr;
   if (closed_) return;
   closed_ = true;
   stop_ = true;
@@ -476,17 +478,22 @@ void LiveHandle::Shutdown() {
                                  this);
     cleanupEnv_ = nullptr;
   }
-  pcap_t* capture = nullptr;
   {
     std::lock_guard<std::mutex> lock(statsMutex_);
-    capture = pcap_;
+    *capture = pcap_;
     pcap_ = nullptr;
   }
-  pcap_t* sender = sendPcap_;
+  *sender = sendPcap_;
   sendPcap_ = nullptr;
-  // Releasing a packet socket makes the kernel wait for a grace period (~20 ms): do it on a
-  // thread of its own so close() does not hold the event loop. Nothing else uses the
-  // handles any more (the capture thread has been joined).
+}
+
+// Teardown paths (finalizer, environment cleanup): nothing waits for the handles, so they are
+// closed on a thread of their own. Releasing a packet socket makes the kernel wait for a grace
+// period (~20 ms); nothing else uses the handles any more (the capture thread has been joined).
+void LiveHandle::Shutdown() {
+  pcap_t* capture;
+  pcap_t* sender;
+  Stop(&capture, &sender);
   if (capture != nullptr || sender != nullptr) {
     std::thread([capture, sender] {
       if (capture != nullptr) pcap_close(capture);
@@ -495,9 +502,38 @@ void LiveHandle::Shutdown() {
   }
 }
 
+namespace {
+
+// close(): pcap_close on a libuv pool thread (the kernel's grace period must not hold the event
+// loop), and the promise resolves once the descriptors are gone.
+class CloseWorker : public Napi::AsyncWorker {
+ public:
+  CloseWorker(Napi::Env env, pcap_t* capture, pcap_t* sender)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), capture_(capture),
+        sender_(sender) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    if (capture_ != nullptr) pcap_close(capture_);
+    if (sender_ != nullptr) pcap_close(sender_);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  pcap_t* capture_;
+  pcap_t* sender_;
+};
+
+}  // namespace
+
 Napi::Value LiveHandle::Close(const Napi::CallbackInfo& info) {
-  Shutdown();
-  return info.Env().Undefined();
+  pcap_t* capture;
+  pcap_t* sender;
+  Stop(&capture, &sender);
+  auto* worker = new CloseWorker(info.Env(), capture, sender);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value LiveHandle::Ref(const Napi::CallbackInfo& info) {

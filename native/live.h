@@ -44,6 +44,8 @@ class LiveHandle : public Napi::ObjectWrap<LiveHandle> {
   void Deliver(bool force);
   void DeliverError(const std::string& code, const std::string& message);
   void Shutdown();
+  // Stops the capture thread and delivery; hands back the pcap handles for the caller to close.
+  void Stop(pcap_t** capture, pcap_t** sender);
   void WaitForRoom();  // capture thread: blocks while maxQueued batches wait for JS
   static void CleanupHook(void* arg);
 

@@ -194,3 +194,21 @@ test('at most maxQueued batches wait for a stalled consumer, however large the k
   await it.return();
   assert.equal(sock.closed, true);
 });
+
+test('once close() resolves, the capture and send descriptors are gone', { skip: needRoot }, async () => {
+  const { readdirSync } = await import('node:fs');
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  for (let i = 0; i < 5; i++) {
+    const sock = new PCAPSocket('lo', { timeout: 20 });
+    sock.send(Buffer.alloc(60)); // opens the second (send) handle too
+    const loop = (async () => {
+      for await (const _ of sock) { /* nothing */ }
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.ok(fds() > before, 'the capture holds descriptors while open');
+    await sock.close();
+    assert.equal(fds(), before, `round ${i}: descriptors left after close() resolved`);
+    await loop;
+  }
+});
