@@ -36,9 +36,6 @@ export interface ReaderStats {
 }
 
 const DEFAULT_BATCH_BYTES = 512 << 10;
-const READ_AHEAD = 2;
-const EMPTY_ARENA = Buffer.alloc(0);
-const EMPTY_HEADERS = new Float64Array(0);
 const DEFAULT_BATCH_PACKETS = 2048;
 // libpcap stops at the first packet of an interface whose link type or snaplen differs from
 // interface 0's; those files are read on by our own pcapng parser.
@@ -163,19 +160,15 @@ export class PCAPReader implements AsyncIterable<Packet> {
     if (this.iterating) throw new PcapError('EINVAL', 'this reader is already being iterated');
     if (this.closedFlag) throw new PcapError('ECLOSED', 'the reader is closed');
     this.iterating = true;
-    // Reads run READ_AHEAD batches ahead of the loop, each chained behind the one before (the
-    // native handle reads one batch at a time): while the loop works on a batch the next ones
-    // are read, and a loop slower than the disk never waits for one it could have had.
-    const pending: Promise<Step>[] = [this.readStep()];
-    const after = (prev: Promise<Step>): Promise<Step> =>
-      prev.then((s) => (s.eof || s.error || this.closedFlag ? this.endStep() : this.readStep()));
+    let pending: Promise<Step> | undefined = this.readStep();
     try {
-      while (pending.length > 0) {
-        while (pending.length < READ_AHEAD) pending.push(after(pending[pending.length - 1]));
-        const step: Step = await pending.shift()!;
+      while (pending !== undefined) {
+        const step: Step = await pending;
+        pending = undefined;
         this.signal?.throwIfAborted();
         if (this.closedFlag) return;
-        if (step.eof) pending.length = 0;
+        // Ask for the next batch before handing this one out: one batch ahead.
+        if (!step.eof) pending = this.readStep();
         if (step.batch.count > 0) {
           this.delivered += step.batch.count;
           yield step.batch;
@@ -186,8 +179,8 @@ export class PCAPReader implements AsyncIterable<Packet> {
       }
     } finally {
       this.iterating = false;
+      if (pending !== undefined) await pending.catch(() => undefined);
       await this.close();
-      for (const p of pending) await p.catch(() => undefined);
     }
   }
 
@@ -210,10 +203,6 @@ export class PCAPReader implements AsyncIterable<Packet> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  private async endStep(): Promise<Step> {
-    return { batch: new PacketBatch(EMPTY_ARENA, EMPTY_HEADERS, 0), eof: true };
   }
 
   private async readStep(): Promise<Step> {
