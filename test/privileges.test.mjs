@@ -168,7 +168,7 @@ test('without capabilities, capture as nobody fails with EPERM and the setcap hi
   assert.equal(BigInt(`0x${r.capEff}`), 0n, 'no effective capabilities');
   assert.equal(r.error, 'EPERM', r.message);
   assert.match(r.message, /^lo: .*capturing needs root or the capabilities cap_net_raw,cap_net_admin/);
-  assert.match(r.message, /setcap cap_net_raw,cap_net_admin\+eip \$\(readlink -f \$\(which node\)\)/);
+  assert.match(r.message, /setcap cap_net_raw,cap_net_admin\+eip/);
 });
 
 test('setcap cap_net_raw,cap_net_admin+eip on a copy of node: nobody captures on lo with it', (t) => {
