@@ -53,3 +53,16 @@ export function refuseOverwrite(input: string, output: string): void {
     throw new PcapError('EINVAL', `${output}: the output file is the input file; write to another path`);
   }
 }
+
+/**
+ * Calls `handler` on SIGINT and SIGTERM (instead of Node's default of dying at once) until the
+ * returned function removes it. Both stop a command the same way: Ctrl-C or `kill`.
+ */
+export function onStopSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
+}

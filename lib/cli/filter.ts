@@ -2,7 +2,7 @@
 // thread, with a progress bar on a terminal and Ctrl-C that leaves a valid, shorter OUT.
 import { Command, Option } from 'commander';
 import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type Precision } from '../index';
-import { EXIT, errorLine, isDamage, refuseOverwrite } from './common';
+import { EXIT, errorLine, isDamage, onStopSignals, refuseOverwrite } from './common';
 import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './format';
 import { Progress } from './progress';
 
@@ -96,12 +96,7 @@ async function runFilter(input: string, output: string, expr: string, options: F
     removeHandlers();
     process.kill(process.pid, signal);
   };
-  const removeHandlers = () => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeHandlers = onStopSignals(onSignal);
 
   const started = performance.now();
   try {

@@ -11,7 +11,7 @@ import {
   type CaptureStats,
   type PacketBatch,
 } from '../index';
-import { EXIT } from './common';
+import { EXIT, onStopSignals } from './common';
 import { formatCount, plural } from './format';
 import { Progress } from './progress';
 import { exactTimestamp, formatClock, summarize } from './summary';
@@ -160,12 +160,7 @@ async function runSniff(expr: string, options: SniffOptions): Promise<number> {
       process.kill(process.pid, signal);
     }
   };
-  const removeHandlers = () => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeHandlers = onStopSignals(onSignal);
 
   // Only now say that we are listening: whoever waits for this line may signal us at once.
   for (const w of sock.warnings) stderr.write(`pcapkit: warning: ${device}: ${w}\n`);
