@@ -164,7 +164,11 @@ test('unprivileged capture fails with EPERM and says how to grant it', { skip: n
   const script = `
     const { PCAPSocket } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))});
     try { new PCAPSocket('lo'); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); }`;
-  const r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000, cwd: '/' });
+  if (/Cannot find module|EACCES|permission denied/i.test(r.stderr)) {
+    // e.g. a checkout under a 0700 directory; test/privileges.test.mjs checks this with a readable copy
+    return t.skip(`the user nobody cannot load pcapkit from ${root}`);
+  }
   assert.match(r.stdout, /^EPERM /, r.stderr);
   assert.match(r.stdout, /setcap cap_net_raw,cap_net_admin\+eip/);
 });
