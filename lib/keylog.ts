@@ -49,6 +49,8 @@ export interface KeyLog {
   readonly lines: number;
   /** Stops logging new connections (ones already made keep logging until they close). */
   stop(): void;
+  /** Appends a key-log line of a connection made elsewhere (a TLS server's). */
+  append(line: Buffer): void;
 }
 
 /** Starts logging TLS secrets of connections made from now on to `path` (created 0600). */
@@ -64,6 +66,9 @@ export function startKeyLog(path: string): KeyLog {
     path,
     get lines() {
       return sink.lines;
+    },
+    append(line: Buffer) {
+      sink.write(line);
     },
     stop() {
       if (stopped) return;

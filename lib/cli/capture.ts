@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('capture')
     .summary('run a command while capturing, TLS decryptable, into one bundle')
     .description(
-      'Runs CMD with SSLKEYLOGFILE set and --tls-keylog added to NODE_OPTIONS, captures the ' +
+      'Runs CMD with SSLKEYLOGFILE set and pcapkit\'s key-log preload added to NODE_OPTIONS, captures the ' +
         'packets while it runs, and writes OUT.tar.gz holding the capture, the TLS key log and ' +
         'a README on opening it in Wireshark. Exits with the command\'s exit status.\n\n' +
         'The bundle contains secrets (credentials, cookies, decrypted traffic): share it only ' +
@@ -43,6 +43,13 @@ export function register(program: Command): void {
     });
 }
 
+const PRELOAD = path.join(__dirname, '..', 'keylog-preload.js');
+
+// NODE_OPTIONS splits on spaces unless quoted; inside double quotes \ escapes.
+function nodeOptionsQuote(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
 async function runCapture(command: string[], opts: CaptureCliOptions): Promise<number> {
   const output = path.resolve(opts.output ?? `pcapkit-capture-${stamp()}.tar.gz`);
   let exitCode = 0;
@@ -50,11 +57,13 @@ async function runCapture(command: string[], opts: CaptureCliOptions): Promise<n
     ({ keylogPath }) =>
       new Promise<void>((resolve, reject) => {
         // The child logs its own TLS secrets to the capture's key log: Node programs through
-        // --tls-keylog, OpenSSL/NSS-based ones (curl, browsers) through SSLKEYLOGFILE.
-        const nodeOptions = [process.env.NODE_OPTIONS, `--tls-keylog=${keylogPath}`].filter(Boolean).join(' ');
+        // pcapkit's preload (synchronous writes: Node's --tls-keylog loses the last lines of
+        // a program that calls process.exit()), OpenSSL/NSS-based ones (curl, browsers)
+        // through SSLKEYLOGFILE.
+        const nodeOptions = [process.env.NODE_OPTIONS, `--require ${nodeOptionsQuote(PRELOAD)}`].filter(Boolean).join(' ');
         const child = spawn(command[0], command.slice(1), {
           stdio: 'inherit',
-          env: { ...process.env, SSLKEYLOGFILE: keylogPath, NODE_OPTIONS: nodeOptions },
+          env: { ...process.env, SSLKEYLOGFILE: keylogPath, PCAPKIT_KEYLOG: keylogPath, NODE_OPTIONS: nodeOptions },
         });
         const forward = (sig: NodeJS.Signals) => child.kill(sig);
         process.on('SIGINT', forward);

@@ -24,6 +24,9 @@ export async function startHttpsServer() {
   const port = server.address().port;
   return {
     port,
+    /** The certificate and its key (PEM files), e.g. for another server in a child process. */
+    keyPath: key,
+    certPath: cert,
     url: (p) => `https://127.0.0.1:${port}${p}`,
     /** GET with https.get on a fresh connection; resolves with the body. */
     get: (p) =>
