@@ -16,6 +16,7 @@ import { capinfosCount, toolsSkip } from './support/oracle.mjs';
 import { runFileSoak } from '../scripts/soak/file.mjs';
 import { compileFlood, liveSkipReason, runLiveSoak } from '../scripts/soak/live.mjs';
 import { fdDiff } from '../scripts/soak/measure.mjs';
+import { assertRssBound } from './support/sanitizers.mjs';
 
 const MB = 1024 * 1024;
 const INPUT_PACKETS = 100_000;
@@ -90,7 +91,7 @@ test('file soak: 2,000,000 packets read, decoded and written with flat RSS and e
   assert.equal(w.counts.malformed, 0);
   const growth = growthFromQuarter(w.samples, (s) => s.packets);
   t.diagnostic(`RSS growth from 25% of the packets to the end: ${growth.toFixed(1)} MB`);
-  assert.ok(growth < MAX_GROWTH_MB, `RSS grew ${growth.toFixed(1)} MB from 25% of the packets to the end`);
+  assertRssBound(t, growth < MAX_GROWTH_MB, `RSS grew ${growth.toFixed(1)} MB from 25% of the packets to the end`);
   assert.deepEqual(describeFds(w), '', 'descriptors left open');
   assert.equal(w.fdsAfter.length, w.fdsBefore.length);
   const expected = toolsSkip ? await countByReading(output) : capinfosCount(output).count;
@@ -131,7 +132,7 @@ test('live soak: 15 s on lo under a bounded flood with flat RSS and every descri
   assert.equal(w.matched, w.packets, 'every packet decodes as UDP to the flood port');
   const growth = growthFromQuarter(w.samples, (s) => s.t);
   t.diagnostic(`${w.packets} packets captured of ${r.sent} sent, ${w.stats.dropped} dropped; RSS growth from 25% of the run to the end: ${growth.toFixed(1)} MB`);
-  assert.ok(growth < MAX_GROWTH_MB, `RSS grew ${growth.toFixed(1)} MB from 25% of the run to the end`);
+  assertRssBound(t, growth < MAX_GROWTH_MB, `RSS grew ${growth.toFixed(1)} MB from 25% of the run to the end`);
   assert.deepEqual(describeFds(w), '', 'descriptors left open');
   assert.equal(w.fdsAfter.length, w.fdsBefore.length);
 });
