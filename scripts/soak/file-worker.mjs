@@ -17,7 +17,7 @@
 //   packets  every 5000th packet kept in an array, which keeps its batch arena alive (native)
 //   objects  a small record ({ ts, src, length }) kept for every 10th packet (JS heap)
 import { parseArgs } from 'node:util';
-import { createSampler, emit, openFds, primeStdout, settledFds } from './measure.mjs';
+import { emit, openFds, settledFds, startMeasuring } from './measure.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -69,12 +69,7 @@ function handle(pkt, writer) {
   writer.write(pkt);
 }
 
-await primeStdout();
-const fdsBefore = openFds();
-const sampler = createSampler(() => packets);
-sampler.sample('begin');
-sampler.start(Number(a['sample-ms']));
-const t0 = performance.now();
+const { fdsBefore, sampler, t0 } = await startMeasuring(() => packets, Number(a['sample-ms']));
 let writer;
 let passes = 0;
 while (packets < target) {

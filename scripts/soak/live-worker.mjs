@@ -12,7 +12,7 @@
 //
 //   node live-worker.mjs --seconds S --port P [--warmup-seconds W] [--sample-ms MS]
 import { parseArgs } from 'node:util';
-import { createSampler, emit, openFds, primeStdout, settledFds } from './measure.mjs';
+import { emit, openFds, settledFds, startMeasuring } from './measure.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -36,12 +36,7 @@ let addrChars = 0;
 let payloadBytes = 0;
 const decoder = new Decoder();
 
-await primeStdout();
-const fdsBefore = openFds();
-const sampler = createSampler(() => packets);
-sampler.sample('begin');
-sampler.start(Number(a['sample-ms']));
-const t0 = performance.now();
+const { fdsBefore, sampler, t0 } = await startMeasuring(() => packets, Number(a['sample-ms']));
 const sock = new PCAPSocket('lo', { filter: `udp dst port ${port}`, timeout: 100 });
 const warm = setTimeout(() => sampler.sample('start'), warmupMs);
 let stats;

@@ -171,3 +171,16 @@ function round3(x) {
 export function emit(obj) {
   return new Promise((resolve) => process.stdout.write(JSON.stringify(obj) + '\n', resolve));
 }
+
+/**
+ * The common start of a soak worker: stdout primed (see primeStdout), the open descriptors
+ * listed, a 'begin' sample taken and sampling started every `sampleMs`.
+ */
+export async function startMeasuring(progress, sampleMs) {
+  await primeStdout();
+  const fdsBefore = openFds();
+  const sampler = createSampler(progress);
+  sampler.sample('begin');
+  sampler.start(sampleMs);
+  return { fdsBefore, sampler, t0: performance.now() };
+}
