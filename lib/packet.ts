@@ -209,25 +209,19 @@ export class PacketBatch implements Iterable<Packet> {
     detach(this._arena.buffer as ArrayBuffer);
   }
 
-  /** @internal The arena, without pinning the batch (for code that keeps no view of it). */
+  /**
+   * @internal The arena, for code that reads it synchronously and keeps no view (the dumper,
+   * decoders over a batch): does not pin the batch's memory.
+   */
   get arena_(): Buffer {
     if (this._recycled) throw recycledError();
     return this._arena;
   }
 
-  /** @internal The header table, without pinning the batch. */
+  /** @internal The header table, without pinning the batch (as `arena_`). */
   get headers_(): Float64Array {
     if (this._recycled) throw recycledError();
     return this._headers;
-  }
-
-  /**
-   * @internal The arena and headers for code that reads them synchronously and keeps no view
-   * (the dumper, decoders over a batch): does not pin the batch's memory.
-   */
-  raw(): { arena: Buffer; headers: Float64Array } {
-    if (this._recycled) throw recycledError();
-    return { arena: this._arena, headers: this._headers };
   }
 
   private expose(): void {

@@ -194,7 +194,9 @@ export class PCAPWriter {
     }
     this.flushStage();
     if (count > 0) {
-      const { arena, headers } = batch.raw(); // copied out synchronously: no view is kept
+      // copied out synchronously: no view is kept, so the batch is not pinned
+      const arena = batch.arena_;
+      const headers = batch.headers_;
       this.guard(() => this.dumper!.write(arena, headers, count));
     }
     this.written += count;

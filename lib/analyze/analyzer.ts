@@ -181,8 +181,9 @@ export class TrafficAnalyzer {
 
   /** Adds every packet of a batch. */
   addBatch(batch: PacketBatch): void {
-    // raw(): the arena and headers without pinning the batch (nothing here outlives the call)
-    const { arena, headers: h } = batch.raw();
+    // arena_/headers_: without pinning the batch (nothing here outlives the call)
+    const arena = batch.arena_;
+    const h = batch.headers_;
     for (let i = 0, o = 0; i < batch.count; i++, o += 8) {
       // headers: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags
       this.addAt(arena, h[o + 4], h[o + 2], h[o + 5], h[o + 3], h[o], h[o + 1]);
