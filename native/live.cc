@@ -487,6 +487,15 @@ void LiveHandle::Stop(pcap_t** capture, pcap_t** sender) {
   sendPcap_ = nullptr;
 }
 
+namespace {
+
+void CloseHandles(pcap_t* capture, pcap_t* sender) {
+  if (capture != nullptr) pcap_close(capture);
+  if (sender != nullptr) pcap_close(sender);
+}
+
+}  // namespace
+
 // Teardown paths (finalizer, environment cleanup): nothing waits for the handles, so they are
 // closed on a thread of their own. Releasing a packet socket makes the kernel wait for a grace
 // period (~20 ms); nothing else uses the handles any more (the capture thread has been joined).
@@ -495,10 +504,7 @@ void LiveHandle::Shutdown() {
   pcap_t* sender;
   Stop(&capture, &sender);
   if (capture != nullptr || sender != nullptr) {
-    std::thread([capture, sender] {
-      if (capture != nullptr) pcap_close(capture);
-      if (sender != nullptr) pcap_close(sender);
-    }).detach();
+    std::thread(CloseHandles, capture, sender).detach();
   }
 }
 
@@ -512,10 +518,7 @@ class CloseWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), capture_(capture),
         sender_(sender) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    if (capture_ != nullptr) pcap_close(capture_);
-    if (sender_ != nullptr) pcap_close(sender_);
-  }
+  void Execute() override { CloseHandles(capture_, sender_); }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
 
  private:

@@ -6,7 +6,7 @@ import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { capturePackets } from '../index';
-import { EXIT } from './common';
+import { EXIT, onStopSignals } from './common';
 import { plural } from './format';
 
 interface CaptureCliOptions {
@@ -65,13 +65,10 @@ async function runCapture(command: string[], opts: CaptureCliOptions): Promise<n
           stdio: 'inherit',
           env: { ...process.env, SSLKEYLOGFILE: keylogPath, PCAPKIT_KEYLOG: keylogPath, NODE_OPTIONS: nodeOptions },
         });
-        const forward = (sig: NodeJS.Signals) => child.kill(sig);
-        process.on('SIGINT', forward);
-        process.on('SIGTERM', forward);
+        const stopForwarding = onStopSignals((sig) => child.kill(sig));
         child.on('error', reject);
         child.on('exit', (code, signal) => {
-          process.off('SIGINT', forward);
-          process.off('SIGTERM', forward);
+          stopForwarding();
           exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
           resolve();
         });
