@@ -11,7 +11,8 @@ export class ARP extends BaseLayer {
   opcode = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.hardwareType = this.protocolType = this.hwSize = this.protoSize = this.opcode = 0;
     if (end - offset < 8) return this.cut();

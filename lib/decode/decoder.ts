@@ -145,7 +145,7 @@ export class Decoder {
     start |= 0;
     const limit = (start + caplen) | 0;
     const data = buf;
-    this.buf = buf;
+    if (this.buf !== buf) this.buf = buf; // see BaseLayer: skips a write barrier per packet
     this.start = start;
     this.limit = limit;
     this.view = undefined;

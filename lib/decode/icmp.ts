@@ -7,7 +7,8 @@ abstract class IcmpBase extends BaseLayer {
   code = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.icmpType = this.code = 0;
     if (end - offset < 4) return this.cut();

@@ -13,7 +13,8 @@ export class IPv4 extends BaseLayer {
   fragmentOffset = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.ihl = this.totalLength = this.protocol = this.flags = this.fragmentOffset = 0;
     if (end - offset < 20) return this.cut();

@@ -20,7 +20,8 @@ export class IPv6 extends BaseLayer {
   fragmentId = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.payloadLengthField = this.nextHeader = this.protocol = 0;
     this.extensions.length = 0;

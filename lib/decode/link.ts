@@ -10,7 +10,8 @@ export class LinuxSLL extends BaseLayer {
   protocol = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.packetType = this.protocol = 0;
     if (end - offset < 16) return this.cut();
@@ -42,7 +43,8 @@ export class LinuxSLL2 extends BaseLayer {
   packetType = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.protocol = this.interfaceIndex = this.packetType = 0;
     if (end - offset < 20) return this.cut();
@@ -79,7 +81,8 @@ export class Loopback extends BaseLayer {
   family = 0;
 
   decodeFamily(data: Buffer, offset: number, end: number, networkOrder: boolean, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.family = 0;
     if (end - offset < 4) return this.cut();

@@ -6,7 +6,8 @@ export class Payload extends BaseLayer {
   readonly type = LayerType.Payload;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.headerLength = 0;
     this.payloadLength = Math.max(0, end - offset);

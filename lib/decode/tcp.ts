@@ -20,7 +20,8 @@ export class TCP extends BaseLayer {
   flags = 0;
 
   decode(data: Buffer, offset: number, end: number, base = 0, limit = data.length): LayerType {
-    this.buf = data; this.base = base; this.limit = limit; this.at = offset;
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.srcPort = this.dstPort = this.dataOffset = this.flags = 0;
     if (end - offset < 20) return this.cut();
