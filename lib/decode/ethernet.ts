@@ -21,6 +21,14 @@ export class Ethernet extends BaseLayer {
     return nextForEtherType(this.etherType);
   }
 
+  /** @internal A whole header at the packet's start, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, etherType: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = base;
+    this.headerLength = 14; this.payloadLength = limit - base - 14; this.truncated = this.malformed = false;
+    this.etherType = etherType;
+  }
+
   get dst(): string {
     return this.captured(this.at, 6) ? macString(this.buf, this.at) : '';
   }

@@ -41,6 +41,17 @@ export class IPv4 extends BaseLayer {
     return nextForIpProtocol(this.protocol);
   }
 
+  /** @internal A whole header (not a fragment), checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, at: number, vihl: number, totalLength: number, fragField: number, protocol: number, datagramEnd: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.ihl = vihl & 0x0f;
+    this.headerLength = this.ihl * 4; this.payloadLength = datagramEnd - at - this.headerLength;
+    this.truncated = this.malformed = false;
+    this.totalLength = totalLength; this.protocol = protocol;
+    this.flags = fragField >>> 13; this.fragmentOffset = fragField & 0x1fff;
+  }
+
   /** End of the datagram within the capture (excludes Ethernet padding). */
   get datagramEnd(): number {
     return this.at - this.base + this.headerLength + this.payloadLength;

@@ -83,6 +83,16 @@ export class IPv6 extends BaseLayer {
     return nextForIpProtocol(nh);
   }
 
+  /** @internal A whole fixed header with no extension headers, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, at: number, payloadLengthField: number, nextHeader: number, datagramEnd: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.headerLength = 40; this.payloadLength = datagramEnd - at - 40; this.truncated = this.malformed = false;
+    this.payloadLengthField = payloadLengthField; this.nextHeader = this.protocol = nextHeader;
+    if (this.extensions.length !== 0) this.extensions.length = 0;
+    this.hasFragment = false; this.fragmentOffset = 0; this.moreFragments = false; this.fragmentId = 0;
+  }
+
   // An extension header cut by the capture: keep what was decoded, stop here.
   private cutAt(p: number, nh: number, datagramEnd: number): LayerType {
     this.protocol = nh;

@@ -13,4 +13,11 @@ export class Payload extends BaseLayer {
     this.payloadLength = Math.max(0, end - offset);
     return LayerType.None;
   }
+
+  /** @internal `payloadLength` bytes at `at`, for the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, at: number, payloadLength: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.headerLength = 0; this.payloadLength = payloadLength; this.truncated = this.malformed = false;
+  }
 }

@@ -39,6 +39,16 @@ export class TCP extends BaseLayer {
     return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
   }
 
+  /** @internal A whole header, checked by the Decoder's straight path (b12, b13: bytes 12 and 13). */
+  fill(data: Buffer, base: number, limit: number, at: number, srcPort: number, dstPort: number, b12: number, b13: number, payloadLength: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.dataOffset = b12 >> 4;
+    this.headerLength = this.dataOffset * 4; this.payloadLength = payloadLength; this.truncated = this.malformed = false;
+    this.srcPort = srcPort; this.dstPort = dstPort;
+    this.flags = ((b12 & 1) << 8) | b13;
+  }
+
   /** The port fields as captured, also of a header cut short after them (srcPort and dstPort stay 0 then). */
   get srcPortField(): number {
     return this.u16(this.at);

@@ -31,6 +31,14 @@ export class UDP extends BaseLayer {
     return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
   }
 
+  /** @internal A whole header, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, at: number, srcPort: number, dstPort: number, length: number, payloadLength: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.headerLength = 8; this.payloadLength = payloadLength; this.truncated = this.malformed = false;
+    this.srcPort = srcPort; this.dstPort = dstPort; this.length = length;
+  }
+
   /** The port fields as captured, also of a header cut short after them (srcPort and dstPort stay 0 then). */
   get srcPortField(): number {
     return this.u16(this.at);

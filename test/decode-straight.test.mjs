@@ -1,0 +1,177 @@
+// The Decoder's straight path (Ethernet -> IPv4/IPv6 -> TCP/UDP -> payload in one pass) must
+// decode exactly what the layers' own decode() calls give: every field of every layer, the
+// decoder's flags, on every packet. Here each packet is decoded twice, once normally and once
+// with the straight path switched off, and the two are compared field by field: on generated
+// packets cut at every length, on packets with their header bytes bent into edge cases, and on
+// every corpus file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Decoder, LayerType, PCAPReader, build, ether, dot1q, ipv4, ipv6, tcp, udp, icmp, dnsQuery, payload } from '../dist/esm/index.mjs';
+import { corpusSkip, loadManifest } from './support/corpus.mjs';
+
+const LAYER_OF = {
+  [LayerType.Ethernet]: (d) => d.ethernet,
+  [LayerType.IPv4]: (d) => d.ipv4,
+  [LayerType.IPv6]: (d) => d.ipv6,
+  [LayerType.TCP]: (d) => d.tcp,
+  [LayerType.UDP]: (d) => d.udp,
+  [LayerType.DNS]: (d) => d.dns,
+  [LayerType.ICMPv4]: (d) => d.icmpv4,
+  [LayerType.ICMPv6]: (d) => d.icmpv6,
+  [LayerType.ARP]: (d) => d.arp,
+  [LayerType.Payload]: (d) => d.payload,
+};
+
+// Every own field of every decoded layer (the memory it points into excepted), and the decoder's.
+function snapshot(d) {
+  const layers = d.layers.map((t) => {
+    if (t === LayerType.Dot1Q) return { t, vlans: d.vlans.slice(0, d.vlanCount).map(fields) };
+    const get = LAYER_OF[t];
+    return get ? { t, ...fields(get(d)) } : { t };
+  });
+  const has = Object.values(LayerType)
+    .filter((v) => typeof v === 'number')
+    .map((v) => d.has(v));
+  return { layers, has, count: d.layerCount, vlans: d.vlanCount, truncated: d.truncated, malformed: d.malformed, appOffset: d.appOffset, appLength: d.appLength };
+}
+
+function fields(layer) {
+  const out = { offset: layer.offset, payloadOffset: layer.payloadOffset };
+  for (const [k, v] of Object.entries(layer)) {
+    if (k === 'buf') continue;
+    out[k] = Array.isArray(v) ? [...v] : Buffer.isBuffer(v) ? v.toString('hex') : v;
+  }
+  return out;
+}
+
+function decoders() {
+  const fast = new Decoder();
+  let straight = 0;
+  const take = fast.straight;
+  assert.equal(typeof take, 'function', 'the Decoder has a straight path');
+  fast.straight = function (...args) {
+    const ok = take.apply(this, args);
+    if (ok) straight++;
+    return ok;
+  };
+  const general = new Decoder();
+  general.straight = () => false;
+  return { fast, general, straightCount: () => straight };
+}
+
+// Decodes `frame` (cut at `caplen`, wire length `length`) both ways and compares.
+function compare(ds, frame, linktype, length, label) {
+  const a = snapshot(ds.fast.decode(frame, linktype, length));
+  const b = snapshot(ds.general.decode(frame, linktype, length));
+  assert.deepEqual(a, b, label);
+}
+
+const FRAMES = [
+  build(ether({}), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), tcp({ srcPort: 443, dstPort: 5555, flags: 'SA', options: { mss: 1460, sackPermitted: true, windowScale: 7 } }), payload(Buffer.from('hello'))),
+  build(ether({}), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), tcp({ srcPort: 80, dstPort: 40000, flags: 'A' })),
+  build(ether({}), ipv4({ src: '10.0.0.1', dst: '10.0.0.2', options: Buffer.from([1, 1, 1, 0]) }), udp({ srcPort: 1000, dstPort: 2000 }), payload(Buffer.alloc(12, 7))),
+  build(ether({}), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), udp({ srcPort: 5353, dstPort: 53 }), dnsQuery({ id: 7, name: 'example.com' })),
+  build(ether({}), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), udp({ srcPort: 4000, dstPort: 4001 })),
+  build(ether({}), ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }), tcp({ srcPort: 22, dstPort: 50000, flags: 'PA' }), payload(Buffer.from('ssh data'))),
+  build(ether({}), ipv6({ src: '::1', dst: '::2' }), udp({ srcPort: 443, dstPort: 50001 }), payload(Buffer.alloc(30, 1))),
+  build(ether({}), ipv6({ src: '::1', dst: '::2' }), tcp({ srcPort: 1, dstPort: 53 }), payload(Buffer.from('\x00\x0c0123456789ab', 'latin1'))),
+  build(ether({}), dot1q({ vlanId: 10 }), ipv4({ src: '1.2.3.4', dst: '5.6.7.8' }), tcp({ srcPort: 1, dstPort: 2 })),
+  build(ether({}), ipv4({ src: '1.2.3.4', dst: '5.6.7.8' }), icmp({ type: 8, id: 3, seq: 4 })),
+];
+
+test('straight path = layer by layer: generated packets cut at every length, with and without padding', () => {
+  const ds = decoders();
+  let n = 0;
+  for (const f of FRAMES) {
+    for (let cut = 0; cut <= f.length; cut++) {
+      compare(ds, f.subarray(0, cut), 1, f.length, `frame ${FRAMES.indexOf(f)} cut at ${cut}`);
+      n++;
+    }
+    // Ethernet padding after the datagram (short frames are padded to 60 bytes on the wire).
+    const padded = Buffer.concat([f, Buffer.alloc(18, 0xee)]);
+    compare(ds, padded, 1, padded.length, `frame ${FRAMES.indexOf(f)} padded`);
+    // Other link types never take the straight path.
+    compare(ds, f.subarray(14), 101, f.length - 14, `frame ${FRAMES.indexOf(f)} as raw IP`);
+    n += 2;
+  }
+  assert.ok(ds.straightCount() > FRAMES.length * 5, `straight path taken ${ds.straightCount()} times of ${n}`);
+});
+
+test('straight path = layer by layer: header fields bent into edge cases', () => {
+  const ds = decoders();
+  // Offsets in an Ethernet + IPv4 (20) + TCP frame, and the values worth trying there.
+  const v4tcp = FRAMES[0];
+  const v4udp = FRAMES[2];
+  const v6tcp = FRAMES[5];
+  const cases = [
+    // IPv4 version/IHL, total length, flags/fragment offset, protocol
+    [v4tcp, 14, [0x45, 0x44, 0x46, 0x4f, 0x35, 0x65, 0x40, 0x00]],
+    [v4tcp, 16, [0x00, 0x01, 0xff]],
+    [v4tcp, 17, [0x00, 0x13, 0x14, 0x28, 0x29, 0x3f, 0xff]],
+    [v4tcp, 20, [0x00, 0x20, 0x40, 0x3f, 0x01]],
+    [v4tcp, 21, [0x00, 0x01, 0xff]],
+    [v4tcp, 23, [6, 17, 1, 58, 59, 0, 200]],
+    // TCP ports (DNS), data offset and flags byte
+    [v4tcp, 34, [0x00, 0x14]],
+    [v4tcp, 35, [53, 0x35, 0xe9]],
+    [v4tcp, 46, [0x00, 0x40, 0x50, 0x51, 0x60, 0x70, 0x80, 0xf0, 0xff]],
+    [v4tcp, 47, [0x00, 0xff]],
+    // UDP ports and length
+    [v4udp, 14 + 24 + 1, [53, 0xe9, 0x14]],
+    [v4udp, 14 + 24 + 4, [0x00, 0x01]],
+    [v4udp, 14 + 24 + 5, [0, 1, 7, 8, 9, 19, 20, 21, 0xff]],
+    // IPv6 version, payload length, next header
+    [v6tcp, 14, [0x60, 0x40, 0x6f, 0x00]],
+    [v6tcp, 18, [0x00, 0x01, 0xff]],
+    [v6tcp, 19, [0, 1, 8, 20, 28, 29, 30, 0xff]],
+    [v6tcp, 20, [6, 17, 0, 43, 44, 60, 51, 58, 59]],
+    [v6tcp, 54, [0x00, 0x14]],
+    [v6tcp, 66, [0x00, 0x40, 0x50, 0x80, 0xf0]],
+    // EtherType
+    [v4tcp, 12, [0x08, 0x86, 0x81, 0x00]],
+    [v4tcp, 13, [0x00, 0xdd, 0x06]],
+  ];
+  let n = 0;
+  for (const [frame, at, values] of cases) {
+    for (const v of values) {
+      const f = Buffer.from(frame);
+      f[at] = v;
+      for (const cut of [f.length, f.length - 1, 14 + 20, 14 + 40, 14 + 20 + 20, 14 + 20 + 8]) {
+        if (cut > f.length) continue;
+        compare(ds, f.subarray(0, cut), 1, f.length, `byte ${at} = ${v}, cut at ${cut}`);
+        n++;
+      }
+    }
+  }
+  // Random bytes over the headers of every frame.
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+  for (let i = 0; i < 20000; i++) {
+    const f = Buffer.from(FRAMES[i % FRAMES.length]);
+    const flips = 1 + (rnd() % 3);
+    for (let k = 0; k < flips; k++) f[12 + (rnd() % Math.min(60, f.length - 12))] = rnd();
+    compare(ds, f, 1, f.length, `random ${i}`);
+    n++;
+  }
+  assert.ok(ds.straightCount() > 1000, `straight path taken ${ds.straightCount()} times of ${n}`);
+});
+
+test('corpus: straight path = layer by layer on every readable file', { skip: corpusSkip }, async () => {
+  const ds = decoders();
+  let files = 0;
+  let packets = 0;
+  for (const row of loadManifest()) {
+    if (row.libpcap.kind !== 'ok' || row.libpcapPackets === 0) continue;
+    let i = 0;
+    for await (const pkt of new PCAPReader(row.path)) {
+      const a = snapshot(ds.fast.decodePacket(pkt));
+      const b = snapshot(ds.general.decodePacket(pkt));
+      assert.deepEqual(a, b, `${row.name}: packet ${i}`);
+      i++;
+    }
+    packets += i;
+    files++;
+  }
+  assert.ok(files > 30, `only ${files} corpus files compared`);
+  assert.ok(ds.straightCount() > 1000, `straight path taken ${ds.straightCount()} times of ${packets} packets`);
+});
