@@ -500,7 +500,7 @@ if (decodeAgreement) {
   const a = decodeAgreement.pcapkit;
   lines.push(
     `Decoder vs node_pcap fields: ${decodeAgreement.same ? 'identical' : 'DIFFERENT'} (IPv4 ${a.ipv4}, TCP ${a.tcp}, ` +
-      `UDP ${a.udp} packets; port sum ${a.portSum}, IPv4 source sum mod 2^32 ${a.ipSum})`,
+      `UDP ${a.udp} packets; port sum ${a.portSum}, IPv4 source sum ${a.ipSum}, both int32-wrapped)`,
   );
 }
 lines.push('');
