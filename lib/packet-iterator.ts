@@ -29,10 +29,7 @@ export class PacketIterator implements AsyncIterableIterator<Packet> {
       const o = this.offset;
       this.index++;
       this.offset += HDR_STRIDE;
-      return Promise.resolve({
-        value: new Packet(h[o], h[o + 1], h[o + 2], h[o + 3], h[o + 5], h[o + 6], this.arena, h[o + 4]),
-        done: false,
-      });
+      return Promise.resolve({ value: new Packet(h, o, this.arena), done: false });
     }
     return this.nextBatch();
   }

@@ -17,45 +17,55 @@ import { PcapError } from './errors';
 /**
  * One captured packet: its pcap header fields and `data`, a zero-copy view into the batch it
  * came in (valid for as long as you keep the packet).
+ *
+ * A Packet is three references: its header fields are read from the batch's header table
+ * when you ask for them, and `data` is made on first use. A `for await` loop then creates as
+ * little as possible per packet.
  */
 export class Packet {
-  /** Seconds since the epoch (integer, exact). */
-  readonly tsSec: number;
-  /** Nanoseconds within the second (integer; a multiple of 1000 for microsecond sources). */
-  readonly tsNsec: number;
-  /** Bytes captured (`data.length`). */
-  readonly caplen: number;
-  /** Bytes on the wire (may exceed `caplen` when the snapshot length cut the packet). */
-  readonly length: number;
-  /** Link type (DLT value) of this packet. */
-  readonly linktype: number;
-  /** pcapng interface index (0 for pcap files and live captures). */
-  readonly interfaceIndex: number;
+  /** @internal The header table of the packet's batch (HDR_STRIDE numbers per packet). */
+  readonly headers_: Float64Array;
+  /** @internal Index of this packet's first number in `headers_`. */
+  readonly at_: number;
   /** @internal The batch arena the packet's bytes lie in (decoders read them there). */
   readonly arena_: Buffer;
-  /** @internal Index of the packet's first byte in `arena_`. */
-  readonly offset_: number;
   private _data: Buffer | undefined;
 
-  constructor(
-    tsSec: number,
-    tsNsec: number,
-    caplen: number,
-    length: number,
-    linktype: number,
-    interfaceIndex: number,
-    arena: Buffer,
-    offset: number,
-  ) {
-    this.tsSec = tsSec;
-    this.tsNsec = tsNsec;
-    this.caplen = caplen;
-    this.length = length;
-    this.linktype = linktype;
-    this.interfaceIndex = interfaceIndex;
+  /** @internal Packets come from a reader, a socket or a PacketBatch. */
+  constructor(headers: Float64Array, at: number, arena: Buffer) {
+    this.headers_ = headers;
+    this.at_ = at;
     this.arena_ = arena;
-    this.offset_ = offset;
     this._data = undefined;
+  }
+
+  /** Seconds since the epoch (integer, exact). */
+  get tsSec(): number {
+    return this.headers_[this.at_ + H_TS_SEC];
+  }
+  /** Nanoseconds within the second (integer; a multiple of 1000 for microsecond sources). */
+  get tsNsec(): number {
+    return this.headers_[this.at_ + H_TS_NSEC];
+  }
+  /** Bytes captured (`data.length`). */
+  get caplen(): number {
+    return this.headers_[this.at_ + H_CAPLEN];
+  }
+  /** Bytes on the wire (may exceed `caplen` when the snapshot length cut the packet). */
+  get length(): number {
+    return this.headers_[this.at_ + H_LEN];
+  }
+  /** Link type (DLT value) of this packet. */
+  get linktype(): number {
+    return this.headers_[this.at_ + H_LINKTYPE];
+  }
+  /** pcapng interface index (0 for pcap files and live captures). */
+  get interfaceIndex(): number {
+    return this.headers_[this.at_ + H_IFINDEX];
+  }
+  /** @internal Index of the packet's first byte in `arena_`. */
+  get offset_(): number {
+    return this.headers_[this.at_ + H_OFFSET];
   }
 
   /** @internal The `data` view if it was made already (undefined otherwise). */
@@ -67,7 +77,8 @@ export class Packet {
   get data(): Buffer {
     let d = this._data;
     if (d === undefined) {
-      d = this.arena_.subarray(this.offset_, this.offset_ + this.caplen);
+      const off = this.offset_;
+      d = this.arena_.subarray(off, off + this.caplen);
       this._data = d;
     }
     return d;
@@ -91,6 +102,12 @@ export class Packet {
   /** True when the snapshot length cut the packet (caplen < length). */
   get truncated(): boolean {
     return this.caplen < this.length;
+  }
+
+  /** What console.log and util.inspect show: the header fields (the internals are views). */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    const { tsSec, tsNsec, caplen, length, linktype, interfaceIndex } = this;
+    return Object.assign(Object.create(PacketFields.prototype) as object, { tsSec, tsNsec, caplen, length, linktype, interfaceIndex });
   }
 
   toJSON(): Record<string, unknown> {
@@ -148,18 +165,7 @@ export class PacketBatch implements Iterable<Packet> {
   packet(i: number): Packet {
     if (!(i >= 0 && i < this.count)) throw new RangeError(`packet index ${i} out of range`);
     this.expose();
-    const h = this._headers;
-    const o = i * HDR_STRIDE;
-    return new Packet(
-      h[o + H_TS_SEC],
-      h[o + H_TS_NSEC],
-      h[o + H_CAPLEN],
-      h[o + H_LEN],
-      h[o + H_LINKTYPE],
-      h[o + H_IFINDEX],
-      this._arena,
-      h[o + H_OFFSET],
-    );
+    return new Packet(this._headers, i * HDR_STRIDE, this._arena);
   }
 
   tsSec(i: number): number {
@@ -229,6 +235,10 @@ export class PacketBatch implements Iterable<Packet> {
     this._exposed = true;
   }
 }
+
+/** The class name util.inspect shows for a Packet's fields. */
+class PacketFields {}
+Object.defineProperty(PacketFields, 'name', { value: 'Packet' });
 
 function recycledError(): PcapError {
   return new PcapError(

@@ -77,6 +77,10 @@ const FRAMES = [
   build(ether({}), ipv6({ src: '::1', dst: '::2' }), tcp({ srcPort: 1, dstPort: 53 }), payload(Buffer.from('\x00\x0c0123456789ab', 'latin1'))),
   build(ether({}), dot1q({ vlanId: 10 }), ipv4({ src: '1.2.3.4', dst: '5.6.7.8' }), tcp({ srcPort: 1, dstPort: 2 })),
   build(ether({}), ipv4({ src: '1.2.3.4', dst: '5.6.7.8' }), icmp({ type: 8, id: 3, seq: 4 })),
+  build(ether({}), dot1q({ vlanId: 7 }), ipv6({ src: '::1', dst: '::2' }), udp({ srcPort: 9, dstPort: 53 }), dnsQuery({ id: 9, name: 'a.example' })),
+  build(ether({}), dot1q({ vlanId: 7 }), dot1q({ vlanId: 8 }), ipv4({ src: '1.2.3.4', dst: '5.6.7.8' }), udp({ srcPort: 1, dstPort: 2 })),
+  build(ether({}), ipv4({ src: '1.2.3.4', dst: '5.6.7.8', flags: 'MF' }), udp({ srcPort: 1, dstPort: 2 }), payload(Buffer.alloc(16, 3))),
+  build(ether({}), ipv4({ src: '1.2.3.4', dst: '5.6.7.8', fragmentOffset: 3 }), payload(Buffer.alloc(16, 3))),
 ];
 
 test('straight path = layer by layer: generated packets cut at every length, with and without padding', () => {
@@ -103,6 +107,7 @@ test('straight path = layer by layer: header fields bent into edge cases', () =>
   const v4tcp = FRAMES[0];
   const v4udp = FRAMES[2];
   const v6tcp = FRAMES[5];
+  const vlanTcp = FRAMES[8];
   const cases = [
     // IPv4 version/IHL, total length, flags/fragment offset, protocol
     [v4tcp, 14, [0x45, 0x44, 0x46, 0x4f, 0x35, 0x65, 0x40, 0x00]],
@@ -128,15 +133,20 @@ test('straight path = layer by layer: header fields bent into edge cases', () =>
     [v6tcp, 54, [0x00, 0x14]],
     [v6tcp, 66, [0x00, 0x40, 0x50, 0x80, 0xf0]],
     // EtherType
-    [v4tcp, 12, [0x08, 0x86, 0x81, 0x00]],
-    [v4tcp, 13, [0x00, 0xdd, 0x06]],
+    [v4tcp, 12, [0x08, 0x86, 0x81, 0x88, 0x00]],
+    [v4tcp, 13, [0x00, 0xdd, 0x06, 0xa8]],
+    // the 802.1Q tag's EtherType, and the header behind it
+    [vlanTcp, 16, [0x08, 0x86, 0x81, 0x88, 0x00]],
+    [vlanTcp, 17, [0x00, 0xdd, 0x06, 0xa8]],
+    [vlanTcp, 18, [0x45, 0x46, 0x44, 0x60]],
+    [vlanTcp, 27, [6, 17, 1, 59]],
   ];
   let n = 0;
   for (const [frame, at, values] of cases) {
     for (const v of values) {
       const f = Buffer.from(frame);
       f[at] = v;
-      for (const cut of [f.length, f.length - 1, 14 + 20, 14 + 40, 14 + 20 + 20, 14 + 20 + 8]) {
+      for (const cut of [f.length, f.length - 1, 14 + 4, 14 + 20, 14 + 24, 14 + 40, 14 + 20 + 20, 14 + 20 + 8, 14 + 24 + 20]) {
         if (cut > f.length) continue;
         compare(ds, f.subarray(0, cut), 1, f.length, `byte ${at} = ${v}, cut at ${cut}`);
         n++;

@@ -13,7 +13,7 @@ import { TCP } from './tcp';
 import { UDP } from './udp';
 import { LayerType } from './types';
 import { ETHERTYPE } from './ethertype';
-import { IPPROTO } from './ipproto';
+import { IPPROTO, nextForIpProtocol } from './ipproto';
 import { isDnsPort } from './ports';
 import { Packet, type PacketBatch } from '../packet';
 import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../binding';
@@ -109,7 +109,9 @@ export class Decoder {
    */
   decodePacket(pkt: DecodablePacket): this {
     if (pkt instanceof Packet) {
-      this.decodeAt(pkt.arena_, pkt.offset_, pkt.caplen, pkt.linktype, pkt.length);
+      const h = pkt.headers_;
+      const o = pkt.at_;
+      this.decodeAt(pkt.arena_, h[o + H_OFFSET], h[o + H_CAPLEN], h[o + H_LINKTYPE], h[o + H_LEN]);
       this.view = pkt.dataIfMade_;
       return this;
     }
@@ -158,13 +160,15 @@ export class Decoder {
   }
 
   /**
-   * The common packet in one pass: Ethernet, IPv4 (not a fragment) or IPv6 (no extension
-   * headers), TCP or UDP (not DNS), and its payload. Every check comes first, reading the
-   * header bytes into locals; only a packet that passes them all is written to the layers, and
-   * anything else (a VLAN tag, ARP, ICMP, a fragment, a cut or broken header...) returns false
-   * with nothing written, for decodeLayers. The checks and values are those of the layers'
-   * decode(): test/decode-straight.test.mjs holds the two paths equal on every corpus packet
-   * and on generated packets cut at every length.
+   * The common packet in one pass: Ethernet, at most one 802.1Q tag, IPv4 or IPv6 (no
+   * extension headers), then TCP or UDP and their payload. Each header is checked before
+   * anything is written, reading its bytes into locals. A packet that fails a check before its
+   * IP layer is done (ARP, QinQ, IPv6 extension headers, a cut or broken header...) returns
+   * false with nothing written, for decodeLayers. One whose IP header is whole but whose next
+   * layer is another (ICMP, DNS, a fragment's data, a cut transport header) is written up to
+   * there and handed to decodeFrom for the rest. The checks and values are those of the layers'
+   * decode(): test/decode-straight.test.mjs holds the two paths equal on every corpus packet,
+   * on generated packets cut at every length and on bent header bytes.
    *
    * Why a path of its own: through the layers' decode() calls a TCP packet costs about twice as
    * much (calls V8 will not inline, fields reset then set, a bounds check per read), and most
@@ -173,90 +177,120 @@ export class Decoder {
   private straight(data: Buffer, start: number, limit: number): boolean {
     if (limit - start < 14) return false;
     const etherType = (data[start + 12] << 8) | data[start + 13];
-    const ip = start + 14;
+    let ip = start + 14;
+    let inner = etherType; // the EtherType of the IP header
+    if (etherType === ETHERTYPE.Dot1Q) {
+      if (limit - ip < 4) return false;
+      inner = (data[ip + 2] << 8) | data[ip + 3];
+      ip += 4;
+    }
     let end: number; // end of the IP datagram within the capture
-    let t: number; // transport header
+    let t: number; // what follows the IP header
     let proto: number;
     let vihl = 0;
     let totalLength = 0;
     let fragField = 0;
     let plField = 0;
-    const v4 = etherType === ETHERTYPE.IPv4;
+    const v4 = inner === ETHERTYPE.IPv4;
     if (v4) {
       if (limit - ip < 20) return false;
       vihl = data[ip];
       const ipHeaderLength = (vihl & 0x0f) * 4;
       if (vihl >> 4 !== 4 || ipHeaderLength < 20 || limit - ip < ipHeaderLength) return false;
       totalLength = (data[ip + 2] << 8) | data[ip + 3];
+      if (totalLength !== 0 && totalLength < ipHeaderLength) return false;
       fragField = (data[ip + 6] << 8) | data[ip + 7];
-      if ((fragField & 0x1fff) !== 0 || (totalLength !== 0 && totalLength < ipHeaderLength)) return false;
       proto = data[ip + 9];
       // Total length 0 is TSO/BIG TCP: the datagram runs to the end of the frame.
       end = totalLength === 0 ? limit : ip + totalLength;
       t = ip + ipHeaderLength;
-    } else if (etherType === ETHERTYPE.IPv6) {
+    } else if (inner === ETHERTYPE.IPv6) {
       if (limit - ip < 40 || data[ip] >> 4 !== 6) return false;
-      plField = (data[ip + 4] << 8) | data[ip + 5];
       proto = data[ip + 6];
+      if (proto === IPPROTO.HOPOPTS || proto === IPPROTO.ROUTING || proto === IPPROTO.FRAGMENT || proto === IPPROTO.DSTOPTS || proto === 51) return false;
+      plField = (data[ip + 4] << 8) | data[ip + 5];
       end = plField === 0 ? limit : ip + 40 + plField;
       t = ip + 40;
     } else return false;
     if (end > limit) end = limit;
-    let hlen: number;
-    let stop = end; // end of the transport's data
-    let b12 = 0;
-    let b13 = 0;
-    let udpLength = 0;
-    if (proto === IPPROTO.TCP) {
-      if (end - t < 20) return false;
-      b12 = data[t + 12];
-      b13 = data[t + 13];
-      hlen = (b12 >> 4) * 4;
-      if (hlen < 20 || end - t < hlen) return false;
-    } else if (proto === IPPROTO.UDP) {
-      if (end - t < 8) return false;
-      udpLength = (data[t + 4] << 8) | data[t + 5];
-      if (udpLength !== 0 && udpLength < 8) return false;
-      if (udpLength >= 8 && t + udpLength < end) stop = t + udpLength;
-      hlen = 8;
-    } else return false;
-    const srcPort = (data[t] << 8) | data[t + 1];
-    const dstPort = (data[t + 2] << 8) | data[t + 3];
-    const appLength = stop - t - hlen;
-    if (appLength > 0 && (isDnsPort(srcPort) || isDnsPort(dstPort))) return false;
 
-    // Checked: write the layers.
+    // The IP header is whole: from here on the layers are written.
     const types = this.layerTypes;
     this.ethernet.fill(data, start, limit, etherType);
     types[0] = LayerType.Ethernet;
     let present = 1 << LayerType.Ethernet;
+    let count = 1;
+    let vlans = 0;
+    if (ip !== start + 14) {
+      this.vlans[0].fill(data, start, limit, start + 14, etherType, inner);
+      types[count++] = LayerType.Dot1Q;
+      present |= 1 << LayerType.Dot1Q;
+      vlans = 1;
+    }
+    let ipType: LayerType;
     if (v4) {
       this.ipv4.fill(data, start, limit, ip, vihl, totalLength, fragField, proto, end);
-      types[1] = LayerType.IPv4;
-      present |= 1 << LayerType.IPv4;
+      ipType = LayerType.IPv4;
     } else {
       this.ipv6.fill(data, start, limit, ip, plField, proto, end);
-      types[1] = LayerType.IPv6;
-      present |= 1 << LayerType.IPv6;
+      ipType = LayerType.IPv6;
     }
+    types[count++] = ipType;
+    present |= 1 << ipType;
+
+    let hlen = 0;
+    let stop = end; // end of the transport's data
+    let b12 = 0;
+    let b13 = 0;
+    let udpLength = 0;
+    let whole = false; // a whole TCP or UDP header
+    if ((fragField & 0x1fff) !== 0) {
+      // a later fragment: its data, for decodeFrom
+    } else if (proto === IPPROTO.TCP) {
+      if (end - t >= 20) {
+        b12 = data[t + 12];
+        b13 = data[t + 13];
+        hlen = (b12 >> 4) * 4;
+        whole = hlen >= 20 && end - t >= hlen;
+      }
+    } else if (proto === IPPROTO.UDP) {
+      if (end - t >= 8) {
+        udpLength = (data[t + 4] << 8) | data[t + 5];
+        if (udpLength >= 8 && t + udpLength < end) stop = t + udpLength;
+        hlen = 8;
+        whole = udpLength === 0 || udpLength >= 8;
+      }
+    }
+    if (!whole) {
+      const next = (fragField & 0x1fff) !== 0 ? LayerType.Payload : nextForIpProtocol(proto);
+      this.decodeFrom(data, start, limit, 1, next, t, end, ipType, inner, count, present, vlans);
+      return true;
+    }
+    const srcPort = (data[t] << 8) | data[t + 1];
+    const dstPort = (data[t + 2] << 8) | data[t + 3];
+    const appLength = stop - t - hlen;
+    let transport: LayerType;
     if (proto === IPPROTO.TCP) {
       this.tcp.fill(data, start, limit, t, srcPort, dstPort, b12, b13, appLength);
-      types[2] = LayerType.TCP;
-      present |= 1 << LayerType.TCP;
+      transport = LayerType.TCP;
     } else {
       this.udp.fill(data, start, limit, t, srcPort, dstPort, udpLength, appLength);
-      types[2] = LayerType.UDP;
-      present |= 1 << LayerType.UDP;
+      transport = LayerType.UDP;
     }
-    let count = 3;
+    types[count++] = transport;
+    present |= 1 << transport;
     if (appLength > 0) {
+      if (isDnsPort(srcPort) || isDnsPort(dstPort)) {
+        this.decodeFrom(data, start, limit, 1, LayerType.DNS, t + hlen, stop, transport, inner, count, present, vlans);
+        return true;
+      }
       this.payload.fill(data, start, limit, t + hlen, appLength);
       types[count++] = LayerType.Payload;
       present |= 1 << LayerType.Payload;
     }
     this.layerCount = count;
     this.present = present;
-    this.vlanCount = 0;
+    this.vlanCount = vlans;
     this.truncated = false;
     this.malformed = false;
     return true;
@@ -264,17 +298,33 @@ export class Decoder {
 
   /** Any packet, layer after layer, each by its own decode(). */
   private decodeLayers(data: Buffer, start: number, limit: number, linktype: number): void {
-    // Locals, written back once at the end: fields of `this` would be reloaded after every call.
+    const first = firstLayerFor(linktype, data, start, limit);
+    this.decodeFrom(data, start, limit, linktype, first, start, limit, LayerType.None, 0, 0, 0, 0);
+  }
+
+  /**
+   * Decodes layer after layer from `next` at `offset` (the datagram ending at `end`), after
+   * `count` layers already written (`present`, `vlans` tags); `prev` is the layer before and
+   * `prevEtherType` the EtherType that led here.
+   */
+  private decodeFrom(
+    data: Buffer,
+    start: number,
+    limit: number,
+    linktype: number,
+    next: LayerType,
+    offset: number,
+    end: number,
+    prev: LayerType,
+    prevEtherType: number,
+    count: number,
+    present: number,
+    vlans: number,
+  ): void {
     const types = this.layerTypes;
-    let count = 0;
-    let present = 0;
     let status = 0; // STATUS_TRUNCATED | STATUS_MALFORMED
-    let vlans = 0;
-    let next = firstLayerFor(linktype, data, start, limit);
-    let offset = start;
-    let end = limit;
-    let prevEtherType = 0;
-    let prev: LayerType = LayerType.None;
+    // What the loop below does after a layer: nothing left to call payload ends decoding.
+    if (count > 0 && next === LayerType.Payload && offset >= end) next = LayerType.None;
     while (next !== LayerType.None && count < MAX_LAYERS) {
       // Each case reads the fields of its own concrete layer class, so every property access
       // stays monomorphic (one `layer` variable holding 14 classes made them megamorphic, the

@@ -28,6 +28,14 @@ export class Dot1Q extends BaseLayer {
     return nextForEtherType(this.etherType);
   }
 
+  /** @internal A whole tag at `at`, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, at: number, tpid: number, etherType: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = at;
+    this.headerLength = 4; this.payloadLength = limit - at - 4; this.truncated = this.malformed = false;
+    this.tpid = tpid; this.etherType = etherType;
+  }
+
   get tci(): number {
     return this.u16(this.at);
   }
