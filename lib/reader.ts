@@ -22,9 +22,9 @@ export interface ReaderOptions {
   precision?: Precision;
   /** Closing the reader when this signal aborts; the loop then rejects with its reason. */
   signal?: AbortSignal;
-  /** Arena size per batch in bytes (default 512 KiB: small batches keep the event loop responsive and the arena in cache). */
+  /** Arena size per batch in bytes (default 1 MiB: see DEFAULT_BATCH_BYTES for why). */
   batchBytes?: number;
-  /** Most packets per batch (default 2048). */
+  /** Most packets per batch (default 4096). */
   batchPackets?: number;
 }
 
@@ -155,8 +155,8 @@ export class PCAPReader implements AsyncIterable<Packet> {
    * for the next one; a batch whose packets, data views or arena were taken is left to the
    * garbage collector, so those stay valid. With `recycle: true`, every batch (and any Packet
    * or view taken from it) is valid only until the loop asks for the next batch: then it is
-   * emptied (views read as length 0; nothing is ever overwritten with other data) and its
-   * memory is reused at once.
+   * emptied (views read as length 0, a Packet's header fields as undefined; nothing is ever
+   * overwritten with other data) and its memory is reused at once.
    */
   async *batches(options: { recycle?: boolean } = {}): AsyncGenerator<PacketBatch, void, undefined> {
     const recycle = options.recycle === true;

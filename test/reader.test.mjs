@@ -192,16 +192,22 @@ test('batches({ recycle: true }) empties a batch when the loop moves on, never s
   const r = new PCAPReader(big, { batchBytes: 64 * 1024 });
   let kept;
   let keptData;
+  let keptPacket;
   let n = 0;
   for await (const b of r.batches({ recycle: true })) {
     if (kept === undefined) {
       kept = b;
       keptData = b.data(0);
+      keptPacket = b.packet(1);
       assert.ok(keptData.length > 0);
+      assert.ok(keptPacket.caplen > 0 && keptPacket.data.length === keptPacket.caplen);
     } else {
       // The first batch was emptied when the loop asked for this one: its views read as
-      // empty, and the batch itself refuses to be used.
+      // empty, a kept Packet's fields as undefined, and the batch itself refuses to be used.
       assert.equal(keptData.length, 0);
+      assert.equal(keptPacket.data.length, 0);
+      assert.equal(keptPacket.caplen, undefined);
+      assert.equal(keptPacket.tsSec, undefined);
       assert.equal(kept.recycled, true);
       assert.throws(() => kept.arena, (e) => e.code === 'ECLOSED');
     }
