@@ -207,7 +207,9 @@ export class Decoder {
     } else if (inner === ETHERTYPE.IPv6) {
       if (limit - ip < 40 || data[ip] >> 4 !== 6) return false;
       proto = data[ip + 6];
-      if (proto === IPPROTO.HOPOPTS || proto === IPPROTO.ROUTING || proto === IPPROTO.FRAGMENT || proto === IPPROTO.DSTOPTS || proto === 51) return false;
+      if (proto === IPPROTO.HOPOPTS || proto === IPPROTO.ROUTING || proto === IPPROTO.FRAGMENT || proto === IPPROTO.DSTOPTS || proto === IPPROTO.AH) {
+      return false; // extension headers: the IPv6 layer walks them
+    }
       plField = (data[ip + 4] << 8) | data[ip + 5];
       end = plField === 0 ? limit : ip + 40 + plField;
       t = ip + 40;

@@ -11,6 +11,7 @@ export const IPPROTO = {
   ICMPV6: 58,
   NONE: 59,
   DSTOPTS: 60,
+  AH: 51,
 } as const;
 
 export function nextForIpProtocol(p: number): LayerType {

@@ -44,10 +44,10 @@ export class IPv6 extends BaseLayer {
     // have one with over 100 headers), and stopping early would report an extension header
     // as the upper-layer protocol.
     for (;;) {
-      if (nh === IPPROTO.HOPOPTS || nh === IPPROTO.ROUTING || nh === IPPROTO.DSTOPTS || nh === 51) {
+      if (nh === IPPROTO.HOPOPTS || nh === IPPROTO.ROUTING || nh === IPPROTO.DSTOPTS || nh === IPPROTO.AH) {
         if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
         // AH (51) counts its length in 4-byte units minus 2; the others in 8-byte units minus 1.
-        const len = nh === 51 ? (data[p + 1] + 2) * 4 : (data[p + 1] + 1) * 8;
+        const len = nh === IPPROTO.AH ? (data[p + 1] + 2) * 4 : (data[p + 1] + 1) * 8;
         if (datagramEnd - p < len) return this.cutAt(p, nh, datagramEnd);
         this.extensions.push(nh);
         nh = data[p];
