@@ -79,7 +79,7 @@ async function main() {
   execFileSync('cc', ['-O2', '-o', floodBin, join(here, 'flood.c')]);
   const scriptPath = join(dataDir, 'flood-capture.mjs');
   writeFileSync(scriptPath, captureScript);
-  console.log(`capture bench: loopback UDP flood, ${seconds} s at up to ${pps} pps, ${size}-byte payloads, ${rounds} rounds; tcpdump and pcapkit capture at the same time`);
+  console.log(`capture bench: loopback UDP flood, ${seconds} s at ${pps ? `up to ${pps} pps` : 'full speed (no rate limit)'}, ${size}-byte payloads, ${rounds} rounds; tcpdump and pcapkit capture at the same time`);
   const results = [];
   for (let i = 0; i < rounds; i++) {
     const r = await round(i, floodBin, scriptPath);
