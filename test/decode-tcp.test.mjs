@@ -160,6 +160,19 @@ test('TCP cut at every header byte (with options)', () => {
   }
 });
 
+test('reserved bits: read apart from the flags, which keep NS and the 8 classic bits', () => {
+  const seg = Buffer.from(tcp({ flags: 0x12 }));
+  seg[12] |= 0x0e; // all three reserved bits
+  seg[12] |= 0x01; // NS
+  const t = new TCP();
+  t.decode(seg, 0, seg.length);
+  assert.equal(t.reserved, 7);
+  assert.equal(t.flags, 0x100 | 0x12);
+  seg[12] &= ~0x0a;
+  t.decode(seg, 0, seg.length);
+  assert.equal(t.reserved, 2);
+});
+
 test('a TCP layer decoded on its own', () => {
   const data = Buffer.from([0xee, ...tcp({ options: SYN_OPTIONS })]);
   const t = new TCP();
@@ -193,6 +206,7 @@ test('TCP of real segments matches tshark, options included', { skip: corpusSkip
       assert.equal(t.ack, one('tcp.ack_raw'), where);
       assert.equal(t.headerLength, one('tcp.hdr_len'), where);
       assert.equal(t.flags, one('tcp.flags') & 0x1ff, where);
+      assert.equal(t.reserved, (one('tcp.flags') >> 9) & 7, where);
       assert.equal(t.window, one('tcp.window_size_value'), where);
       assert.equal(t.checksum, one('tcp.checksum'), where);
       assert.equal(t.urgent, one('tcp.urgent_pointer'), where);

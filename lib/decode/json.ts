@@ -161,6 +161,8 @@ export interface TcpJSON extends LayerJSONBase {
   dataOffset: number;
   /** Flag bits including NS (0x100). */
   flags: number;
+  /** The 3 reserved bits before NS (0 on conforming segments). */
+  reserved: number;
   /** Flags in scapy's letters ('SA', 'PA', ...). */
   flagString: string;
   window: number;
@@ -396,6 +398,7 @@ function layerJSON(d: Decoder, layer: BaseLayer, options: JSONOptions): LayerJSO
         ack: t.ack,
         dataOffset: t.dataOffset,
         flags: t.flags,
+        reserved: t.reserved,
         flagString: t.flagString,
         window: t.window,
         checksum: t.checksum,

@@ -206,7 +206,7 @@ function viewFields(d: Decoder, v: LayerView): Field[] {
         ['seq', t.seq],
         ['ack', t.ack],
         ['dataofs', t.dataOffset],
-        ['reserved', (b[t.offset + 12] >> 1) & 7],
+        ['reserved', t.reserved],
         ['flags', t.flagString],
         ['window', t.window],
         ['chksum', hex(t.checksum)],

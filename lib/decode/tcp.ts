@@ -56,6 +56,10 @@ export class TCP extends BaseLayer {
   get dstPortField(): number {
     return this.u16(this.at + 2);
   }
+  /** The 3 reserved bits between the data offset and NS (tshark's tcp.flags.res; 0 on conforming segments). */
+  get reserved(): number {
+    return (this.u8(this.at + 12) >> 1) & 7;
+  }
   get seq(): number {
     return this.u32(this.at + 4);
   }
