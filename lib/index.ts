@@ -13,7 +13,7 @@ export { startKeyLog, type KeyLog } from './keylog';
 export { listDevices, DEFAULT_DEVICE, type Device, type DeviceAddress, type ConnectionStatus } from './devices';
 export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './linktype';
 export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';
-export { checkFile, repairFile, type CheckReport, type RepairResult } from './check';
+export { checkFile, repairFile, type CheckReport, type CheckStatus, type RepairResult } from './check';
 export type { PcapngInterface } from './pcapng';
 export * from './decode/index';
 export * from './build/index';
