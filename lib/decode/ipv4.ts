@@ -41,7 +41,7 @@ export class IPv4 extends BaseLayer {
     return nextForIpProtocol(this.protocol);
   }
 
-  /** @internal A whole header (not a fragment), checked by the Decoder's straight path. */
+  /** @internal A whole header (fragments too), checked by the Decoder's straight path. */
   fill(data: Buffer, base: number, limit: number, at: number, vihl: number, totalLength: number, fragField: number, protocol: number, datagramEnd: number): void {
     if (this.buf !== data) this.buf = data;
     this.base = base; this.limit = limit; this.at = at;
