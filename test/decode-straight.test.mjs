@@ -1,4 +1,4 @@
-// The Decoder's straight path (Ethernet -> IPv4/IPv6 -> TCP/UDP -> payload in one pass) must
+// The Decoder's straight path (Ethernet, Linux cooked or raw IP -> IPv4/IPv6 -> TCP/UDP -> payload in one pass) must
 // decode exactly what the layers' own decode() calls give: every field of every layer, the
 // decoder's flags, on every packet. Here each packet is decoded twice, once normally and once
 // with the straight path switched off, and the two are compared field by field: on generated
@@ -19,6 +19,9 @@ const LAYER_OF = {
   [LayerType.ICMPv4]: (d) => d.icmpv4,
   [LayerType.ICMPv6]: (d) => d.icmpv6,
   [LayerType.ARP]: (d) => d.arp,
+  [LayerType.LinuxSLL]: (d) => d.sll,
+  [LayerType.LinuxSLL2]: (d) => d.sll2,
+  [LayerType.Loopback]: (d) => d.loopback,
   [LayerType.Payload]: (d) => d.payload,
 };
 
@@ -27,7 +30,8 @@ function snapshot(d) {
   const layers = d.layers.map((t) => {
     if (t === LayerType.Dot1Q) return { t, vlans: d.vlans.slice(0, d.vlanCount).map(fields) };
     const get = LAYER_OF[t];
-    return get ? { t, ...fields(get(d)) } : { t };
+    assert.ok(get, `no layer object known for layer type ${t}`);
+    return { t, ...fields(get(d)) };
   });
   const has = Object.values(LayerType)
     .filter((v) => typeof v === 'number')
@@ -83,6 +87,34 @@ const FRAMES = [
   build(ether({}), ipv4({ src: '1.2.3.4', dst: '5.6.7.8', fragmentOffset: 3 }), payload(Buffer.alloc(16, 3))),
 ];
 
+// The same frames behind the other link types the straight path takes.
+function sll(frame) {
+  const h = Buffer.alloc(16);
+  h.writeUInt16BE(4, 0); // outgoing
+  h.writeUInt16BE(1, 2);
+  h.writeUInt16BE(6, 4);
+  frame.copy(h, 6, 6, 12);
+  frame.copy(h, 14, 12, 14); // protocol = the frame's EtherType
+  return Buffer.concat([h, frame.subarray(14)]);
+}
+function sll2(frame) {
+  const h = Buffer.alloc(20);
+  frame.copy(h, 0, 12, 14); // protocol
+  h.writeUInt32BE(0x80000003, 4); // interface index, high bit set (read unsigned)
+  h.writeUInt16BE(1, 8);
+  h[10] = 0;
+  h[11] = 6;
+  frame.copy(h, 12, 6, 12);
+  return Buffer.concat([h, frame.subarray(14)]);
+}
+const OTHER_LINKS = [
+  ['LINUX_SLL', 113, sll],
+  ['LINUX_SLL2', 276, sll2],
+  ['RAW', 101, (f) => f.subarray(14)],
+  ['IPV4', 228, (f) => f.subarray(14)],
+  ['IPV6', 229, (f) => f.subarray(14)],
+];
+
 test('straight path = layer by layer: generated packets cut at every length, with and without padding', () => {
   const ds = decoders();
   let n = 0;
@@ -94,9 +126,18 @@ test('straight path = layer by layer: generated packets cut at every length, wit
     // Ethernet padding after the datagram (short frames are padded to 60 bytes on the wire).
     const padded = Buffer.concat([f, Buffer.alloc(18, 0xee)]);
     compare(ds, padded, 1, padded.length, `frame ${FRAMES.indexOf(f)} padded`);
-    // Other link types never take the straight path.
-    compare(ds, f.subarray(14), 101, f.length - 14, `frame ${FRAMES.indexOf(f)} as raw IP`);
-    n += 2;
+    n++;
+    // Behind Linux cooked headers and as raw IP (IPV4/IPV6 whatever the version nibble says).
+    for (const [name, linktype, wrap] of OTHER_LINKS) {
+      const w = wrap(f);
+      for (let cut = 0; cut <= w.length; cut += cut < 64 ? 1 : 7) {
+        compare(ds, w.subarray(0, cut), linktype, w.length, `frame ${FRAMES.indexOf(f)} as ${name}, cut at ${cut}`);
+        n++;
+      }
+    }
+    // NULL never takes it.
+    compare(ds, Buffer.concat([Buffer.from([2, 0, 0, 0]), f.subarray(14)]), 0, f.length - 10, `frame ${FRAMES.indexOf(f)} as NULL`);
+    n++;
   }
   assert.ok(ds.straightCount() > FRAMES.length * 5, `straight path taken ${ds.straightCount()} times of ${n}`);
 });
@@ -153,6 +194,19 @@ test('straight path = layer by layer: header fields bent into edge cases', () =>
       }
     }
   }
+  // The Linux cooked headers' protocol field, and the interface index.
+  for (const [name, linktype, wrap, at] of [['LINUX_SLL', 113, sll, 14], ['LINUX_SLL2', 276, sll2, 0]]) {
+    for (const f of [v4tcp, v6tcp, vlanTcp]) {
+      for (const [dx, values] of [[0, [0x08, 0x86, 0x81, 0x00]], [1, [0x00, 0xdd, 0x06]]]) {
+        for (const v of values) {
+          const w = wrap(f);
+          w[at + dx] = v;
+          compare(ds, w, linktype, w.length, `${name} protocol byte ${dx} = ${v}`);
+          n++;
+        }
+      }
+    }
+  }
   // Random bytes over the headers of every frame.
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
@@ -161,7 +215,10 @@ test('straight path = layer by layer: header fields bent into edge cases', () =>
     const flips = 1 + (rnd() % 3);
     for (let k = 0; k < flips; k++) f[12 + (rnd() % Math.min(60, f.length - 12))] = rnd();
     compare(ds, f, 1, f.length, `random ${i}`);
-    n++;
+    const [name, linktype, wrap] = OTHER_LINKS[i % OTHER_LINKS.length];
+    const w = wrap(f);
+    compare(ds, w, linktype, w.length, `random ${i} as ${name}`);
+    n += 2;
   }
   assert.ok(ds.straightCount() > 1000, `straight path taken ${ds.straightCount()} times of ${n}`);
 });

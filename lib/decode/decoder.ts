@@ -19,6 +19,12 @@ import { Packet, type PacketBatch } from '../packet';
 import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../binding';
 
 const EMPTY = Buffer.alloc(0);
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_RAW = 101;
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_IPV4 = 228;
+const LINKTYPE_IPV6 = 229;
+const LINKTYPE_LINUX_SLL2 = 276;
 
 /** 802.1Q/802.1ad tags decoded per packet (deeper stacks end in Payload). */
 export const MAX_VLAN_TAGS = 8;
@@ -155,13 +161,13 @@ export class Decoder {
     this.view = undefined;
     this.linktype = linktype;
     this.wireLength = wireLength;
-    if (linktype !== 1 || !this.straight(buf, start, limit)) this.decodeLayers(buf, start, limit, linktype);
+    if (!this.straight(buf, start, limit, linktype)) this.decodeLayers(buf, start, limit, linktype);
     return this;
   }
 
   /**
-   * The common packet in one pass: Ethernet, at most one 802.1Q tag, IPv4 or IPv6 (no
-   * extension headers), then TCP or UDP and their payload. Each header is checked before
+   * The common packet in one pass: Ethernet (at most one 802.1Q tag), Linux cooked v1/v2 or raw
+   * IP, then IPv4 or IPv6 (no extension headers), then TCP or UDP and their payload. Each header is checked before
    * anything is written, reading its bytes into locals. A packet that fails a check before its
    * IP layer is done (ARP, QinQ, IPv6 extension headers, a cut or broken header...) returns
    * false with nothing written, for decodeLayers. One whose IP header is whole but whose next
@@ -174,15 +180,52 @@ export class Decoder {
    * much (calls V8 will not inline, fields reset then set, a bounds check per read), and most
    * packets are this one.
    */
-  private straight(data: Buffer, start: number, limit: number): boolean {
-    if (limit - start < 14) return false;
-    const etherType = (data[start + 12] << 8) | data[start + 13];
-    let ip = start + 14;
-    let inner = etherType; // the EtherType of the IP header
-    if (etherType === ETHERTYPE.Dot1Q) {
-      if (limit - ip < 4) return false;
-      inner = (data[ip + 2] << 8) | data[ip + 3];
-      ip += 4;
+  private straight(data: Buffer, start: number, limit: number, linktype: number): boolean {
+    let ip: number; // the IP header
+    let inner: number; // its EtherType
+    let etherType = 0; // Ethernet's (Dot1Q when a tag follows)
+    switch (linktype) {
+      case LINKTYPE_ETHERNET:
+        if (limit - start < 14) return false;
+        etherType = (data[start + 12] << 8) | data[start + 13];
+        ip = start + 14;
+        inner = etherType;
+        if (etherType === ETHERTYPE.Dot1Q) {
+          if (limit - ip < 4) return false;
+          inner = (data[ip + 2] << 8) | data[ip + 3];
+          ip += 4;
+        }
+        break;
+      case LINKTYPE_LINUX_SLL:
+        if (limit - start < 16) return false;
+        inner = (data[start + 14] << 8) | data[start + 15];
+        ip = start + 16;
+        break;
+      case LINKTYPE_LINUX_SLL2:
+        if (limit - start < 20) return false;
+        inner = (data[start] << 8) | data[start + 1];
+        ip = start + 20;
+        break;
+      case LINKTYPE_IPV4:
+        inner = ETHERTYPE.IPv4;
+        ip = start;
+        break;
+      case LINKTYPE_IPV6:
+        inner = ETHERTYPE.IPv6;
+        ip = start;
+        break;
+      case LINKTYPE_RAW:
+      case 12:
+      case 14: {
+        // Raw IP: the version nibble says which.
+        if (limit <= start) return false;
+        const version = data[start] >> 4;
+        inner = version === 4 ? ETHERTYPE.IPv4 : version === 6 ? ETHERTYPE.IPv6 : 0;
+        ip = start;
+        break;
+      }
+      default:
+        return false;
     }
     let end: number; // end of the IP datagram within the capture
     let t: number; // what follows the IP header
@@ -208,26 +251,38 @@ export class Decoder {
       if (limit - ip < 40 || data[ip] >> 4 !== 6) return false;
       proto = data[ip + 6];
       if (proto === IPPROTO.HOPOPTS || proto === IPPROTO.ROUTING || proto === IPPROTO.FRAGMENT || proto === IPPROTO.DSTOPTS || proto === IPPROTO.AH) {
-      return false; // extension headers: the IPv6 layer walks them
-    }
+        return false; // extension headers: the IPv6 layer walks them
+      }
       plField = (data[ip + 4] << 8) | data[ip + 5];
       end = plField === 0 ? limit : ip + 40 + plField;
       t = ip + 40;
     } else return false;
     if (end > limit) end = limit;
 
-    // The IP header is whole: from here on the layers are written.
+    // The IP header is whole: from here on the layers are written, the link layer first.
     const types = this.layerTypes;
-    this.ethernet.fill(data, start, limit, etherType);
-    types[0] = LayerType.Ethernet;
-    let present = 1 << LayerType.Ethernet;
-    let count = 1;
+    let present = 0;
+    let count = 0;
     let vlans = 0;
-    if (ip !== start + 14) {
-      this.vlans[0].fill(data, start, limit, start + 14, etherType, inner);
-      types[count++] = LayerType.Dot1Q;
-      present |= 1 << LayerType.Dot1Q;
-      vlans = 1;
+    if (linktype === LINKTYPE_ETHERNET) {
+      this.ethernet.fill(data, start, limit, etherType);
+      types[count++] = LayerType.Ethernet;
+      present |= 1 << LayerType.Ethernet;
+      if (ip !== start + 14) {
+        this.vlans[0].fill(data, start, limit, start + 14, etherType, inner);
+        types[count++] = LayerType.Dot1Q;
+        present |= 1 << LayerType.Dot1Q;
+        vlans = 1;
+      }
+    } else if (linktype === LINKTYPE_LINUX_SLL) {
+      this.sll.fill(data, start, limit, (data[start] << 8) | data[start + 1], inner);
+      types[count++] = LayerType.LinuxSLL;
+      present |= 1 << LayerType.LinuxSLL;
+    } else if (linktype === LINKTYPE_LINUX_SLL2) {
+      const ifindex = ((data[start + 4] << 24) | (data[start + 5] << 16) | (data[start + 6] << 8) | data[start + 7]) >>> 0;
+      this.sll2.fill(data, start, limit, inner, ifindex, data[start + 10]);
+      types[count++] = LayerType.LinuxSLL2;
+      present |= 1 << LayerType.LinuxSLL2;
     }
     let ipType: LayerType;
     if (v4) {
@@ -265,7 +320,7 @@ export class Decoder {
     }
     if (!whole) {
       const next = (fragField & 0x1fff) !== 0 ? LayerType.Payload : nextForIpProtocol(proto);
-      this.decodeFrom(data, start, limit, 1, next, t, end, ipType, inner, count, present, vlans);
+      this.decodeFrom(data, start, limit, linktype, next, t, end, ipType, inner, count, present, vlans);
       return true;
     }
     const srcPort = (data[t] << 8) | data[t + 1];
@@ -283,7 +338,7 @@ export class Decoder {
     present |= 1 << transport;
     if (appLength > 0) {
       if (isDnsPort(srcPort) || isDnsPort(dstPort)) {
-        this.decodeFrom(data, start, limit, 1, LayerType.DNS, t + hlen, stop, transport, inner, count, present, vlans);
+        this.decodeFrom(data, start, limit, linktype, LayerType.DNS, t + hlen, stop, transport, inner, count, present, vlans);
         return true;
       }
       this.payload.fill(data, start, limit, t + hlen, appLength);

@@ -21,6 +21,13 @@ export class LinuxSLL extends BaseLayer {
     this.payloadLength = end - offset - 16;
     return nextForEtherType(this.protocol);
   }
+  /** @internal A whole header at the packet's start, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, packetType: number, protocol: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = base;
+    this.headerLength = 16; this.payloadLength = limit - base - 16; this.truncated = this.malformed = false;
+    this.packetType = packetType; this.protocol = protocol;
+  }
   get addressType(): number {
     return this.u16(this.at + 2);
   }
@@ -54,6 +61,13 @@ export class LinuxSLL2 extends BaseLayer {
     this.headerLength = 20;
     this.payloadLength = end - offset - 20;
     return nextForEtherType(this.protocol);
+  }
+  /** @internal A whole header at the packet's start, checked by the Decoder's straight path. */
+  fill(data: Buffer, base: number, limit: number, protocol: number, interfaceIndex: number, packetType: number): void {
+    if (this.buf !== data) this.buf = data;
+    this.base = base; this.limit = limit; this.at = base;
+    this.headerLength = 20; this.payloadLength = limit - base - 20; this.truncated = this.malformed = false;
+    this.protocol = protocol; this.interfaceIndex = interfaceIndex; this.packetType = packetType;
   }
   get addressType(): number {
     return this.u16(this.at + 8);
