@@ -7,32 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decoder, LayerType, PCAPReader, build, ether, dot1q, ipv4, ipv6, tcp, udp, icmp, dnsQuery, payload } from '../dist/esm/index.mjs';
+import { layerObjects } from '../dist/cjs/decode/summary.js';
 import { corpusSkip, loadManifest } from './support/corpus.mjs';
 
-const LAYER_OF = {
-  [LayerType.Ethernet]: (d) => d.ethernet,
-  [LayerType.IPv4]: (d) => d.ipv4,
-  [LayerType.IPv6]: (d) => d.ipv6,
-  [LayerType.TCP]: (d) => d.tcp,
-  [LayerType.UDP]: (d) => d.udp,
-  [LayerType.DNS]: (d) => d.dns,
-  [LayerType.ICMPv4]: (d) => d.icmpv4,
-  [LayerType.ICMPv6]: (d) => d.icmpv6,
-  [LayerType.ARP]: (d) => d.arp,
-  [LayerType.LinuxSLL]: (d) => d.sll,
-  [LayerType.LinuxSLL2]: (d) => d.sll2,
-  [LayerType.Loopback]: (d) => d.loopback,
-  [LayerType.Payload]: (d) => d.payload,
-};
-
 // Every own field of every decoded layer (the memory it points into excepted), and the decoder's.
+// The layer objects come from the presentation code's own lookup (layerObjects).
 function snapshot(d) {
-  const layers = d.layers.map((t) => {
-    if (t === LayerType.Dot1Q) return { t, vlans: d.vlans.slice(0, d.vlanCount).map(fields) };
-    const get = LAYER_OF[t];
-    assert.ok(get, `no layer object known for layer type ${t}`);
-    return { t, ...fields(get(d)) };
-  });
+  const types = d.layers;
+  const layers = layerObjects(d).map((l, i) => ({ t: types[i], ...fields(l) }));
   const has = Object.values(LayerType)
     .filter((v) => typeof v === 'number')
     .map((v) => d.has(v));
