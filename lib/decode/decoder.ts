@@ -19,12 +19,6 @@ import { Packet, type PacketBatch } from '../packet';
 import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../binding';
 
 const EMPTY = Buffer.alloc(0);
-const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_RAW = 101;
-const LINKTYPE_LINUX_SLL = 113;
-const LINKTYPE_IPV4 = 228;
-const LINKTYPE_IPV6 = 229;
-const LINKTYPE_LINUX_SLL2 = 276;
 
 /** 802.1Q/802.1ad tags decoded per packet (deeper stacks end in Payload). */
 export const MAX_VLAN_TAGS = 8;
@@ -184,8 +178,9 @@ export class Decoder {
     let ip: number; // the IP header
     let inner: number; // its EtherType
     let etherType = 0; // Ethernet's (Dot1Q when a tag follows)
-    switch (linktype) {
-      case LINKTYPE_ETHERNET:
+    const link = firstLayerFor(linktype, data, start, limit);
+    switch (link) {
+      case LayerType.Ethernet:
         if (limit - start < 14) return false;
         etherType = (data[start + 12] << 8) | data[start + 13];
         ip = start + 14;
@@ -196,34 +191,24 @@ export class Decoder {
           ip += 4;
         }
         break;
-      case LINKTYPE_LINUX_SLL:
+      case LayerType.LinuxSLL:
         if (limit - start < 16) return false;
         inner = (data[start + 14] << 8) | data[start + 15];
         ip = start + 16;
         break;
-      case LINKTYPE_LINUX_SLL2:
+      case LayerType.LinuxSLL2:
         if (limit - start < 20) return false;
         inner = (data[start] << 8) | data[start + 1];
         ip = start + 20;
         break;
-      case LINKTYPE_IPV4:
+      case LayerType.IPv4: // raw IP
         inner = ETHERTYPE.IPv4;
         ip = start;
         break;
-      case LINKTYPE_IPV6:
+      case LayerType.IPv6:
         inner = ETHERTYPE.IPv6;
         ip = start;
         break;
-      case LINKTYPE_RAW:
-      case 12:
-      case 14: {
-        // Raw IP: the version nibble says which.
-        if (limit <= start) return false;
-        const version = data[start] >> 4;
-        inner = version === 4 ? ETHERTYPE.IPv4 : version === 6 ? ETHERTYPE.IPv6 : 0;
-        ip = start;
-        break;
-      }
       default:
         return false;
     }
@@ -264,7 +249,7 @@ export class Decoder {
     let present = 0;
     let count = 0;
     let vlans = 0;
-    if (linktype === LINKTYPE_ETHERNET) {
+    if (link === LayerType.Ethernet) {
       this.ethernet.fill(data, start, limit, etherType);
       types[count++] = LayerType.Ethernet;
       present |= 1 << LayerType.Ethernet;
@@ -274,11 +259,11 @@ export class Decoder {
         present |= 1 << LayerType.Dot1Q;
         vlans = 1;
       }
-    } else if (linktype === LINKTYPE_LINUX_SLL) {
+    } else if (link === LayerType.LinuxSLL) {
       this.sll.fill(data, start, limit, (data[start] << 8) | data[start + 1], inner);
       types[count++] = LayerType.LinuxSLL;
       present |= 1 << LayerType.LinuxSLL;
-    } else if (linktype === LINKTYPE_LINUX_SLL2) {
+    } else if (link === LayerType.LinuxSLL2) {
       const ifindex = ((data[start + 4] << 24) | (data[start + 5] << 16) | (data[start + 6] << 8) | data[start + 7]) >>> 0;
       this.sll2.fill(data, start, limit, inner, ifindex, data[start + 10]);
       types[count++] = LayerType.LinuxSLL2;
