@@ -17,7 +17,7 @@
 //   packets  every 5000th packet kept in an array, which keeps its batch arena alive (native)
 //   objects  a small record ({ ts, src, length }) kept for every 10th packet (JS heap)
 import { parseArgs } from 'node:util';
-import { emit, openFds, settledFds, startMeasuring } from './measure.mjs';
+import { emit, finishMeasuring, startMeasuring } from './measure.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -94,10 +94,7 @@ while (packets < target) {
 sampler.sample('end');
 const durationMs = Math.round(performance.now() - t0);
 await writer.close();
-sampler.stop();
-sampler.sample('closed');
-const fdsAtClose = openFds().length;
-const { fds: fdsAfter, settleMs: fdSettleMs } = await settledFds(fdsBefore);
+const { fdsAtClose, fdsAfter, fdSettleMs } = await finishMeasuring(sampler, fdsBefore);
 await emit({
   phase: 'file',
   input: a.input,

@@ -12,7 +12,7 @@
 //
 //   node live-worker.mjs --seconds S --port P [--warmup-seconds W] [--sample-ms MS]
 import { parseArgs } from 'node:util';
-import { emit, openFds, settledFds, startMeasuring } from './measure.mjs';
+import { emit, finishMeasuring, startMeasuring } from './measure.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -58,10 +58,7 @@ for await (const pkt of sock) {
 const durationMs = Math.round(performance.now() - t0);
 clearTimeout(warm);
 clearTimeout(stop);
-sampler.stop();
-sampler.sample('closed');
-const fdsAtClose = openFds().length;
-const { fds: fdsAfter, settleMs: fdSettleMs } = await settledFds(fdsBefore);
+const { fdsAtClose, fdsAfter, fdSettleMs } = await finishMeasuring(sampler, fdsBefore);
 await emit({
   phase: 'live',
   seconds,

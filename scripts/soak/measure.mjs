@@ -184,3 +184,15 @@ export async function startMeasuring(progress, sampleMs) {
   sampler.start(sampleMs);
   return { fdsBefore, sampler, t0: performance.now() };
 }
+
+/**
+ * Its counterpart once everything is closed: stops the sampler (last sample 'closed') and counts
+ * descriptors at once and once they settle.
+ */
+export async function finishMeasuring(sampler, fdsBefore) {
+  sampler.stop();
+  sampler.sample('closed');
+  const fdsAtClose = openFds().length;
+  const { fds: fdsAfter, settleMs: fdSettleMs } = await settledFds(fdsBefore);
+  return { fdsAtClose, fdsAfter, fdSettleMs };
+}
