@@ -2,6 +2,9 @@
 // describes its surface. Everything policy-like lives in the TS classes that wrap it.
 import * as path from 'node:path';
 import { PcapError } from './errors';
+import { HDR_STRIDE } from './batch-layout';
+
+export * from './batch-layout';
 
 export interface ReadResult {
   count: number;
@@ -10,36 +13,77 @@ export interface ReadResult {
   eof: boolean;
   needBytes?: number;
   error?: PcapError;
+  /** New interfaces (or a new section) were met: ask interfaces() again. */
+  interfacesChanged?: boolean;
+  /** pcapng packet comments as [index, text, index, text, ...]. */
+  comments?: (number | string)[];
+  /** The read ended because the handle was closed. */
+  closed?: boolean;
+}
+
+export interface NativeFileInfo {
+  format: 'pcap' | 'pcapng' | 'unknown';
+  /** DLT of the first interface; -1 for a pcapng file without any. */
+  linktype: number;
+  snaplen: number;
+  /** The file's own precision is nanoseconds (pcapng: the first interface's). */
+  nano: boolean;
+  fileSize: number;
+  magic?: number;
+  swapped?: boolean;
+  versionMajor?: number;
+  versionMinor?: number;
+  packetsRead: number;
+  packetsPassed: number;
+}
+
+export interface NativeInterface {
+  index: number;
+  section: number;
+  sectionIndex: number;
+  linktype: number;
+  fileLinktype: number;
+  snaplen: number;
+  name?: string;
+  description?: string;
+  tsresol: number;
+  tsoffset: number;
 }
 
 export interface NativeOfflineHandle {
-  info(): {
-    linktype: number;
-    snaplen: number;
-    fileSize: number;
-    magic: number;
-    swapped?: boolean;
-    versionMajor?: number;
-    versionMinor?: number;
-    packetsRead: number;
-    packetsPassed: number;
-  };
+  isRegular(): boolean;
+  openSync(): NativeFileInfo;
+  open(): Promise<NativeFileInfo>;
+  info(): NativeFileInfo;
+  interfaces(from?: number): NativeInterface[];
   setFilter(expr: string): void;
+  setPrecision(precision: 'micro' | 'nano'): void;
   read(arena: Uint8Array, headers: Float64Array): Promise<ReadResult>;
   offset(): number;
   close(): void;
 }
 
 export interface NativeDumper {
-  write(arena: Uint8Array, headers: Float64Array, count: number): number;
+  addInterface(itf: { linktype: number; snaplen?: number; name?: string; description?: string; tsresol?: number; tsoffset?: number }): number;
+  write(arena: Uint8Array, headers: Float64Array, count: number, interfaces?: Uint32Array, comments?: (number | string)[]): number;
   flush(): void;
   position(): number;
+  /** Packets the file holds (after a write error: the whole ones that reached it). */
+  packets(): number;
   close(): void;
+}
+
+export interface NativeDumperOptions {
+  format: 'pcap' | 'pcapng';
+  linktype: number;
+  snaplen: number;
+  precision: 'micro' | 'nano';
+  append: boolean;
+  comment?: string;
 }
 
 export interface NativeBpfProgram {
   matches(data: Uint8Array, wireLength?: number): boolean;
-  matchBatch(arena: Uint8Array, headers: Float64Array, count: number, out: Uint8Array): number;
   instructions(): string[];
 }
 
@@ -56,30 +100,27 @@ export interface NativeFilterResult {
   bytesRead: number;
   bytesWritten: number;
   cancelled: boolean;
+  inputFormat?: 'pcap' | 'pcapng';
+  format?: 'pcap' | 'pcapng';
 }
 
 export interface NativeFilterJob {
   start(): Promise<NativeFilterResult>;
   progress(): FilterProgress;
   cancel(): void;
-  info(): { linktype: number; snaplen: number; fileSize: number };
 }
 
 export interface NativeBinding {
-  OfflineHandle: new (path: string, precision: 'micro' | 'nano') => NativeOfflineHandle;
-  Dumper: new (
-    path: string,
-    linktype: number,
-    snaplen: number,
-    precision: 'micro' | 'nano',
-    append: boolean,
-  ) => NativeDumper;
+  OfflineHandle: new (path: string) => NativeOfflineHandle;
+  Dumper: new (path: string, options: NativeDumperOptions) => NativeDumper;
   BpfProgram: new (linktype: number, snaplen: number, expr: string) => NativeBpfProgram;
   FilterJob: new (
     input: string,
     output: string,
     expr: string,
-    precision: 'micro' | 'nano',
+    precision: 'micro' | 'nano' | '',
+    format: 'pcap' | 'pcapng' | '',
+    count?: number,
   ) => NativeFilterJob;
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;
@@ -116,8 +157,6 @@ function load(): NativeBinding {
 
 export const native: NativeBinding = load();
 
-/** Numbers per packet in a batch's header table (see native/batch.h). */
-export const HDR_STRIDE = 8;
 
 /** A batch's header table and arena in one pooled block. */
 export function allocBatch(packets: number, bytes: number): { headers: Float64Array; arena: Buffer } {
@@ -128,14 +167,6 @@ export function allocBatch(packets: number, bytes: number): { headers: Float64Ar
     arena: Buffer.from(block, hdrBytes, bytes),
   };
 }
-export const H_TS_SEC = 0;
-export const H_TS_NSEC = 1;
-export const H_CAPLEN = 2;
-export const H_LEN = 3;
-export const H_OFFSET = 4;
-export const H_LINKTYPE = 5;
-export const H_IFINDEX = 6;
-export const H_FLAGS = 7;
 
 if (native.HDR_STRIDE !== HDR_STRIDE) {
   throw new PcapError('EINVAL', 'pcapkit: native addon and JS layer disagree on the batch layout');

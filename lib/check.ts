@@ -35,7 +35,7 @@ export async function checkFile(path: string, options: { signal?: AbortSignal } 
   const report: CheckReport = { path, status: 'intact', format: 'unknown', packets: 0, bytes: 0, snapTruncated: 0 };
   let reader: PCAPReader;
   try {
-    reader = new PCAPReader(path, { signal: options.signal });
+    reader = await PCAPReader.open(path, { signal: options.signal });
   } catch (err) {
     if (!(err instanceof PcapError)) throw err;
     // A file whose header is damaged holds no readable packet at all.
@@ -53,10 +53,12 @@ export async function checkFile(path: string, options: { signal?: AbortSignal } 
         report.bytes += caplen;
         if (caplen < b.length(i)) report.snapTruncated++;
       }
-      if (b.count > 0) {
-        if (report.firstTimestamp === undefined) report.firstTimestamp = b.tsSec(0) + b.tsNsec(0) / 1e9;
-        const last = b.count - 1;
-        report.lastTimestamp = b.tsSec(last) + b.tsNsec(last) / 1e9;
+      // The span from the earliest to the latest packet, as capinfos reports it (timestamps
+      // need not be in order).
+      for (let i = 0; i < b.count; i++) {
+        const t = b.tsSec(i) + b.tsNsec(i) / 1e9;
+        if (report.firstTimestamp === undefined || t < report.firstTimestamp) report.firstTimestamp = t;
+        if (report.lastTimestamp === undefined || t > report.lastTimestamp) report.lastTimestamp = t;
       }
       report.packets += b.count;
     }
@@ -71,41 +73,49 @@ export async function checkFile(path: string, options: { signal?: AbortSignal } 
 export interface RepairResult {
   input: CheckReport['status'];
   packetsWritten: number;
-  /** Packets left out because their link type differs from the output file's. */
+  /** Always 0: a pcapng output keeps every link type (kept for compatibility). */
   packetsSkipped: number;
+  /** The output's format: the input's. */
+  format: 'pcap' | 'pcapng';
   error?: PcapError;
 }
 
 /**
- * Writes every readable packet of `input` to `output`, a valid pcap file with the same link
- * type, snapshot length and precision. The damage, if any, is reported, not thrown; a failure
- * to write `output` (ENOSPC, EIO) is thrown.
+ * Writes every readable packet of `input` to `output`, a valid capture in the input's format
+ * with the same link types, snapshot length and precision (a pcapng input keeps its
+ * interfaces, comments and flags). The damage, if any, is reported, not thrown; a failure to
+ * write `output` (ENOSPC, EIO) is thrown.
  */
 export async function repairFile(input: string, output: string): Promise<RepairResult> {
-  const reader = new PCAPReader(input);
-  const writer = new PCAPWriter(output, {
-    linktype: reader.linktype,
-    snaplen: Math.max(reader.snaplen, 1),
-    precision: reader.precision,
-  });
-  const result: RepairResult = { input: 'intact', packetsWritten: 0, packetsSkipped: 0 };
+  const reader = await PCAPReader.open(input);
+  const format = reader.format === 'pcapng' ? 'pcapng' : 'pcap';
+  let writer: PCAPWriter;
+  try {
+    writer = new PCAPWriter(output, {
+      format,
+      linktype: reader.linktype >= 0 ? reader.linktype : 1,
+      snaplen: Math.max(reader.snaplen, 1),
+      precision: reader.precision,
+      ...(format === 'pcapng' ? { interfaces: [] } : {}),
+    });
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  const result: RepairResult = { input: 'intact', packetsWritten: 0, packetsSkipped: 0, format };
+  const declared = new Set<number>();
   try {
     for await (const b of reader.batches()) {
-      let mixed = false;
-      for (let i = 0; i < b.count; i++) if (b.linktype(i) !== writer.linktype) mixed = true;
-      if (!mixed) {
-        writer.writeBatch(b);
-        result.packetsWritten += b.count;
-        continue;
-      }
-      for (const p of b) {
-        if (p.linktype !== writer.linktype) {
-          result.packetsSkipped++;
-        } else {
-          writer.write(p);
-          result.packetsWritten++;
+      if (format === 'pcapng') {
+        // Interfaces as the input has them, in its order (packets name them by index).
+        for (const itf of reader.interfaces) {
+          if (declared.has(itf.index)) continue;
+          writer.addInterface({ linktype: itf.linktype, snaplen: itf.snaplen, name: itf.name, description: itf.description, tsresol: itf.tsresol > 9 && !(itf.tsresol & 0x80) ? 9 : itf.tsresol, tsoffset: itf.tsoffset });
+          declared.add(itf.index);
         }
       }
+      writer.writeBatch(b);
+      result.packetsWritten += b.count;
     }
   } catch (err) {
     // A writer closes itself only when writing failed (ENOSPC, EIO): that is no damage of the

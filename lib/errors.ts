@@ -16,6 +16,7 @@ export type PcapErrorCode =
   | 'ENETDOWN' // the interface is down or went away
   | 'EMSGSIZE' // a frame larger than the interface MTU
   | 'ENOSPC' // disk full / quota exceeded while writing
+  | 'ENOMEM' // out of memory (or a file asking for more than the reader's bounds allow)
   | 'EIO' // another I/O error
   | 'EPCAP'; // another libpcap error
 

@@ -1,17 +1,25 @@
 // filterFile(): cut a capture down to the packets matching a BPF expression. The loop (read,
-// filter, dump) runs in C++ on a pool thread with no JS per packet; JS only polls progress.
+// filter, write) runs in C++ on a pool thread with no JS per packet; JS only polls progress.
 import { native, type FilterProgress } from './binding';
 import { PcapError } from './errors';
-import { sniffFile, type Precision } from './format';
-import { identify, trimToWholeRecords } from './pcap-tail';
+import type { Precision } from './format';
+
+export type OutputFormat = 'pcap' | 'pcapng';
 
 export interface FilterFileOptions {
   /** Called every `progressInterval` ms while running, and once at the end. */
   onProgress?: (p: FilterProgress) => void;
   progressInterval?: number;
   signal?: AbortSignal;
-  /** Output timestamp precision; defaults to the input's own (tcpdump defaults to micro). */
+  /** Output timestamp precision of a pcap output; defaults to the input's own (tcpdump defaults to micro). */
   precision?: Precision;
+  /**
+   * Output format; defaults to the input's. A pcap file holds one link type: `'pcap'` on an
+   * input with packets of several link types rejects (EFORMAT) when the second one appears.
+   */
+  format?: OutputFormat;
+  /** Stop after writing this many packets (like tcpdump -c). */
+  count?: number;
 }
 
 export interface FilterFileResult {
@@ -19,17 +27,22 @@ export interface FilterFileResult {
   packetsWritten: number;
   bytesRead: number;
   bytesWritten: number;
+  /** The output's format. */
+  format: OutputFormat;
 }
 
 export type { FilterProgress };
 
 /**
- * Copies the packets of `input` that match `expression` to `output` (a pcap file, 0600).
- * An empty expression copies every packet; `input` may be '-' (standard input) and `output`
- * '-' (standard output). Setup errors (missing input, bad filter, unwritable output) reject
- * at once; a damaged input rejects with ETRUNCATED/EFORMAT after every whole packet before
- * the damage has been written, and the error's `result` holds the counts. Byte counts are -1
- * where they cannot be known (a pipe).
+ * Copies the packets of `input` that match `expression` to `output` (created anew, mode 0600).
+ * An empty expression copies every packet; `input` may be a path, a FIFO or '-' (standard
+ * input), `output` '-' (standard output). A pcap input gives byte for byte what
+ * `tcpdump -r IN -w OUT EXPR` writes; a pcapng input gives pcapng (every interface, comment and
+ * flag kept) unless `format: 'pcap'`. Setup errors (missing input, bad filter, unwritable
+ * output, output = input) reject before the output is created; a damaged input rejects with
+ * ETRUNCATED/EFORMAT after every whole packet before the damage has been written, and the
+ * error's `result` holds the counts. A write error (ENOSPC) rejects with the output cut back to
+ * its last whole packet.
  */
 export async function filterFile(
   input: string,
@@ -40,10 +53,18 @@ export async function filterFile(
   if (typeof input !== 'string' || typeof output !== 'string' || typeof expression !== 'string') {
     throw new PcapError('EINVAL', 'filterFile(input: string, output: string, expression: string)');
   }
+  const { precision, format, count } = options;
+  if (precision !== undefined && precision !== 'micro' && precision !== 'nano') {
+    throw new PcapError('EINVAL', `precision must be 'micro' or 'nano', not '${String(precision)}'`);
+  }
+  if (format !== undefined && format !== 'pcap' && format !== 'pcapng') {
+    throw new PcapError('EINVAL', `format must be 'pcap' or 'pcapng', not '${String(format)}'`);
+  }
+  if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
+    throw new PcapError('EINVAL', `count must be a whole number, not ${String(count)}`);
+  }
   options.signal?.throwIfAborted();
-  const precision = options.precision ?? sniffFile(input).precision ?? 'nano';
-  const job = new native.FilterJob(input, output, expression, precision);
-  const outputId = output === '-' ? undefined : identify(output);
+  const job = new native.FilterJob(input, output, expression, precision ?? '', format ?? '', count ?? -1);
   const { onProgress, signal } = options;
   const onAbort = () => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -54,9 +75,6 @@ export async function filterFile(
     let r;
     try {
       r = await job.start();
-    } catch (err) {
-      if (outputId !== undefined && isWriteError(err)) keepWholeRecords(err, output, outputId);
-      throw err;
     } finally {
       // The last word on progress, also when the input turned out damaged.
       if (onProgress) onProgress(job.progress());
@@ -67,37 +85,10 @@ export async function filterFile(
       packetsWritten: r.packetsWritten,
       bytesRead: r.bytesRead,
       bytesWritten: r.bytesWritten,
+      format: r.format ?? 'pcap',
     };
   } finally {
     if (timer) clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/**
- * A rejection for writing the output (ENOSPC, EIO, ...). A damaged input (ETRUNCATED, EFORMAT)
- * rejects after the output was flushed whole, so there is nothing to cut there.
- */
-function isWriteError(err: unknown): err is PcapError {
-  return err instanceof PcapError && err.code !== 'ETRUNCATED' && err.code !== 'EFORMAT';
-}
-
-/**
- * A failed write leaves the output ending inside a record (the kernel took part of libpcap's
- * buffer): cut it back to its last whole record, so it stays a valid capture, and make the
- * error's counts say what the file holds.
- */
-function keepWholeRecords(err: PcapError, output: string, id: NonNullable<ReturnType<typeof identify>>): void {
-  const trim = trimToWholeRecords(output, id);
-  if (trim === undefined) return;
-  const result = (err as PcapError & { result?: Partial<FilterFileResult> }).result;
-  if (result !== undefined) {
-    result.packetsWritten = trim.records;
-    result.bytesWritten = trim.size;
-  }
-  err.message +=
-    trim.size === 0
-      ? `; ${output} is empty (not even the file header fitted)`
-      : `; ${output} holds the first ${trim.records} matching packets` +
-        (trim.cut > 0 ? ` (a partial packet of ${trim.cut} bytes was cut off)` : '');
 }

@@ -1,63 +1,56 @@
-// Recognising a capture file from its first bytes, without libpcap: which format, which
-// byte order, which timestamp precision. Used to pick defaults (precision, append headers).
+// Recognising a capture file: which format, which byte order, which timestamp precision. The
+// capture-file engine reads the header (the same code that reads the packets), so what this
+// says is what a PCAPReader will see.
 import * as fs from 'node:fs';
-import { sniffPcapngPrecision } from './pcapng';
+import { native } from './binding';
 
 export type FileFormat = 'pcap' | 'pcapng' | 'unknown';
 export type Precision = 'micro' | 'nano';
 
 export interface SniffResult {
   format: FileFormat;
+  /** The file's own precision (pcapng: its first interface's if_tsresol). */
   precision?: Precision;
+  /** pcap: the file's byte order. */
   littleEndian?: boolean;
-  /** Link type and snaplen from a pcap file header. */
+  /** Link type (DLT value) and snaplen of the file (pcapng: of its first interface). */
   linktype?: number;
   snaplen?: number;
 }
 
-const PCAP_US = 0xa1b2c3d4;
-const PCAP_NS = 0xa1b23c4d;
-const PCAPNG_SHB = 0x0a0d0d0a;
-
-export function sniffBuffer(head: Buffer): SniffResult {
-  if (head.length < 4) return { format: 'unknown' };
-  const le = head.readUInt32LE(0);
-  const be = head.readUInt32BE(0);
-  if (le === PCAPNG_SHB) {
-    return { format: 'pcapng', precision: sniffPcapngPrecision(head) };
-  }
-  for (const [magic, littleEndian] of [
-    [le, true],
-    [be, false],
-  ] as const) {
-    if (magic === PCAP_US || magic === PCAP_NS) {
-      const r: SniffResult = {
-        format: 'pcap',
-        precision: magic === PCAP_NS ? 'nano' : 'micro',
-        littleEndian,
-      };
-      if (head.length >= 24) {
-        r.snaplen = littleEndian ? head.readUInt32LE(16) : head.readUInt32BE(16);
-        r.linktype = littleEndian ? head.readUInt32LE(20) : head.readUInt32BE(20);
-      }
-      return r;
-    }
-  }
-  return { format: 'unknown' };
-}
-
-/** Reads the head of a regular file (not stdin) and sniffs it; 'unknown' when unreadable. */
-export function sniffFile(path: string, bytes = 65536): SniffResult {
-  if (path === '-') return { format: 'unknown' };
-  let fd: number | undefined;
+/**
+ * Reads the header of a regular file and says what it is; `'unknown'` when it is no capture
+ * file, cannot be read, or is not a regular file (a pipe's bytes are left for its reader).
+ */
+export function sniffFile(path: string): SniffResult {
+  // Never open anything but a regular file: opening a FIFO would take bytes (or the writer)
+  // from whoever reads it next.
   try {
-    fd = fs.openSync(path, 'r');
-    const buf = Buffer.alloc(bytes);
-    const n = fs.readSync(fd, buf, 0, bytes, 0);
-    return sniffBuffer(buf.subarray(0, n));
+    if (path === '-' || !fs.statSync(path).isFile()) return { format: 'unknown' };
+  } catch {
+    return { format: 'unknown' };
+  }
+  let handle;
+  try {
+    handle = new native.OfflineHandle(path);
+  } catch {
+    return { format: 'unknown' };
+  }
+  try {
+    const info = handle.openSync();
+    const r: SniffResult = { format: info.format, precision: info.nano ? 'nano' : 'micro' };
+    if (info.format === 'pcap') {
+      const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+      r.littleEndian = info.swapped ? !hostLittle : hostLittle;
+    }
+    if (info.linktype >= 0) {
+      r.linktype = info.linktype;
+      r.snaplen = info.snaplen;
+    }
+    return r;
   } catch {
     return { format: 'unknown' };
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    handle.close();
   }
 }

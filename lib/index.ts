@@ -1,9 +1,9 @@
 // pcapkit: packet capture for Node.js over libpcap.
 export { PcapError, isPcapError, type PcapErrorCode, type PcapErrorDetails } from './errors';
-export { Packet, PacketBatch } from './packet';
+export { Packet, PacketBatch, type Direction } from './packet';
 export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
 export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
-export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress } from './filter-file';
+export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress, type OutputFormat } from './filter-file';
 export { filterFiles, type FilterJobSpec, type FilterFilesOptions, type FilterFilesOutcome } from './filter-files';
 export { BpfFilter } from './bpf';
 export { PCAPSocket, type SocketOptions, type CaptureStats } from './socket';
@@ -14,7 +14,7 @@ export { listDevices, DEFAULT_DEVICE, type Device, type DeviceAddress, type Conn
 export { LINKTYPE, linktypeName, linktypeDescription, resolveLinktype } from './linktype';
 export { sniffFile, type FileFormat, type Precision, type SniffResult } from './format';
 export { checkFile, repairFile, type CheckReport, type CheckStatus, type RepairResult } from './check';
-export type { PcapngInterface } from './pcapng';
+export type { CaptureInterface, PcapngInterface } from './reader';
 export * from './decode/index';
 export * from './build/index';
 export * from './analyze/index';

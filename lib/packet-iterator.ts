@@ -1,7 +1,7 @@
 // Packets out of an async iterator of batches, as a hand-written async iterator: while the
 // current batch has packets, next() returns an already-resolved promise without resuming a
 // generator, which makes a `for await` over packets markedly cheaper per packet.
-import { HDR_STRIDE } from './binding';
+import { HDR_STRIDE } from './batch-layout';
 import { Packet, type PacketBatch } from './packet';
 
 const EMPTY_HEADERS = new Float64Array(0);

@@ -5,14 +5,36 @@
 import {
   HDR_STRIDE,
   H_CAPLEN,
+  H_FLAGS,
   H_IFINDEX,
   H_LEN,
   H_LINKTYPE,
   H_OFFSET,
   H_TS_NSEC,
   H_TS_SEC,
-} from './binding';
+} from './batch-layout';
 import { PcapError } from './errors';
+
+/**
+ * pcapng packet comments of a batch, by the batch's header table: packet index -> text. Kept
+ * beside the batch (most batches have none) so a Packet stays three references.
+ */
+const batchComments = new WeakMap<Float64Array, Map<number, string>>();
+
+/** @internal Attaches comments ([index, text, ...] as the native reader gives them) to a batch. */
+export function attachComments(headers: Float64Array, flat: readonly (number | string)[]): void {
+  const m = new Map<number, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i] as number, flat[i + 1] as string);
+  batchComments.set(headers, m);
+}
+
+/** Packet direction from pcapng epb_flags bits 0-1 (1 inbound, 2 outbound). */
+export type Direction = 'in' | 'out';
+
+function directionOf(flags: number): Direction | undefined {
+  const d = flags & 3;
+  return d === 1 ? 'in' : d === 2 ? 'out' : undefined;
+}
 
 /**
  * One captured packet: its pcap header fields and `data`, a zero-copy view into the batch it
@@ -59,9 +81,21 @@ export class Packet {
   get linktype(): number {
     return this.headers_[this.at_ + H_LINKTYPE];
   }
-  /** pcapng interface index (0 for pcap files and live captures). */
+  /** Index of the packet's interface in the reader's `interfaces` (0 for pcap files and live captures). */
   get interfaceIndex(): number {
     return this.headers_[this.at_ + H_IFINDEX];
+  }
+  /** pcapng epb_flags (0 when the file gives none). */
+  get flags(): number {
+    return this.headers_[this.at_ + H_FLAGS];
+  }
+  /** 'in' or 'out' when the capture recorded it (pcapng epb_flags), else undefined. */
+  get direction(): Direction | undefined {
+    return directionOf(this.flags);
+  }
+  /** The packet's comment (pcapng opt_comment), if it has one. */
+  get comment(): string | undefined {
+    return batchComments.get(this.headers_)?.get(this.at_ / HDR_STRIDE);
   }
   /** @internal Index of the packet's first byte in `arena_`. */
   get offset_(): number {
@@ -106,8 +140,11 @@ export class Packet {
 
   /** What console.log and util.inspect show: the header fields (the internals are views). */
   [Symbol.for('nodejs.util.inspect.custom')](): object {
-    const { tsSec, tsNsec, caplen, length, linktype, interfaceIndex } = this;
-    return Object.assign(Object.create(PacketFields.prototype) as object, { tsSec, tsNsec, caplen, length, linktype, interfaceIndex });
+    const { tsSec, tsNsec, caplen, length, linktype, interfaceIndex, flags, comment } = this;
+    const fields: Record<string, unknown> = { tsSec, tsNsec, caplen, length, linktype, interfaceIndex };
+    if (flags) fields.flags = flags;
+    if (comment !== undefined) fields.comment = comment;
+    return Object.assign(Object.create(PacketFields.prototype) as object, fields);
   }
 
   toJSON(): Record<string, unknown> {
@@ -118,6 +155,8 @@ export class Packet {
       length: this.length,
       linktype: this.linktype,
       interfaceIndex: this.interfaceIndex,
+      ...(this.flags ? { flags: this.flags } : {}),
+      ...(this.comment !== undefined ? { comment: this.comment } : {}),
       data: this.data.toString('hex'),
     };
   }
@@ -187,6 +226,27 @@ export class PacketBatch implements Iterable<Packet> {
   linktype(i: number): number {
     if (this._recycled) throw recycledError();
     return this._headers[i * HDR_STRIDE + H_LINKTYPE];
+  }
+  interfaceIndex(i: number): number {
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_IFINDEX];
+  }
+  flags(i: number): number {
+    if (this._recycled) throw recycledError();
+    return this._headers[i * HDR_STRIDE + H_FLAGS];
+  }
+  /** Packet i's comment (pcapng opt_comment), if any. */
+  comment(i: number): string | undefined {
+    if (this._recycled) throw recycledError();
+    return batchComments.get(this._headers)?.get(i);
+  }
+  /** @internal The batch's comments as [index, text, ...] (for writers), or undefined. */
+  get comments_(): (number | string)[] | undefined {
+    const m = batchComments.get(this._headers);
+    if (m === undefined || m.size === 0) return undefined;
+    const out: (number | string)[] = [];
+    for (const [i, t] of m) out.push(i, t);
+    return out;
   }
   /** Byte offset of packet i's data in `arena`. */
   offset(i: number): number {

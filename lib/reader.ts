@@ -3,14 +3,14 @@
 // Native reads run on a libuv pool thread, one batch ahead of JS: while the user handles
 // batch k, batch k+1 is being read. JS only ever awaits a promise, so the event loop keeps
 // turning between batches, and a batch is bounded in bytes and packets so handling one
-// takes a few milliseconds at most.
-import { allocBatch, native, type NativeOfflineHandle, type ReadResult, HDR_STRIDE } from './binding';
+// takes a few milliseconds at most. One native reader (native/engine/capture_reader.h) reads
+// every kind of input (pcap, pcapng, a path, a FIFO, stdin) from one descriptor.
+import { allocBatch, native, type NativeFileInfo, type NativeInterface, type NativeOfflineHandle, type ReadResult } from './binding';
 import { PcapError } from './errors';
-import { sniffFile, type FileFormat, type Precision } from './format';
+import type { FileFormat, Precision } from './format';
 import { linktypeName } from './linktype';
-import { type Packet, PacketBatch } from './packet';
+import { attachComments, type Packet, PacketBatch } from './packet';
 import { PacketIterator } from './packet-iterator';
-import { PcapngFileReader, type PcapngInterface } from './pcapng';
 
 export interface ReaderOptions {
   /** BPF filter expression applied while reading (same syntax as tcpdump). */
@@ -28,6 +28,31 @@ export interface ReaderOptions {
   batchPackets?: number;
 }
 
+/** An interface of the capture: the one of a pcap file, or a pcapng Interface Description Block. */
+export interface CaptureInterface {
+  /** Index in `reader.interfaces`, what `packet.interfaceIndex` refers to (unique across sections). */
+  index: number;
+  /** pcapng section the interface belongs to (0 for the first; pcap: 0). */
+  section: number;
+  /** Index within its section (the interface id its packets carry in the file). */
+  sectionIndex: number;
+  /** DLT value, as libpcap reports it (LINKTYPE_RAW 101 becomes 12). */
+  linktype: number;
+  /** The LINKTYPE_ value as stored in the file. */
+  fileLinktype: number;
+  /** As stored; 0 means "no limit". */
+  snaplen: number;
+  name?: string;
+  description?: string;
+  /** Raw if_tsresol byte: bit 7 clear = 10^-n s, set = 2^-n s (pcap: 6 or 9). */
+  tsresol: number;
+  /** if_tsoffset: seconds added to every timestamp of this interface (default 0). */
+  tsoffset: number;
+}
+
+/** @deprecated The same as CaptureInterface. */
+export type PcapngInterface = CaptureInterface;
+
 export interface ReaderStats {
   /** Packets read from the file (before the filter). */
   packetsRead: number;
@@ -40,16 +65,15 @@ export interface ReaderStats {
 // gains a little more but its memory grows (2 MiB: 137 MB peak RSS against 83).
 const DEFAULT_BATCH_BYTES = 1 << 20;
 const DEFAULT_BATCH_PACKETS = 4096;
-// libpcap stops at the first packet of an interface whose link type or snaplen differs from
-// interface 0's; those files are read on by our own pcapng parser.
-const MIXED_INTERFACES = /different from the type of the first interface|snapshot length|snaplen/i;
-
-// Link types with reserved bits set are not real link types (libpcap 1.10 still opens them).
-const LINKTYPE_RESERVED_MASK = 0x03ff0000;
 
 /**
- * Reads a pcap or pcapng file (or `'-'`, standard input) as an async iterable of packets, read
- * on a libuv pool thread one batch ahead of your code. Ending the loop closes the reader.
+ * Reads a pcap or pcapng file (or a FIFO, `/dev/stdin`, or `'-'` for standard input) as an
+ * async iterable of packets, read on a libuv pool thread one batch ahead of your code. Ending
+ * the loop closes the reader.
+ *
+ * A regular file's header is read by the constructor, so `linktype`, `format`, ... are set at
+ * once. A pipe's header may take a while to arrive: the constructor never waits for it; use
+ * `await PCAPReader.open(path)` (or `await reader.ready`) before reading those properties.
  *
  * ```ts
  * for await (const pkt of new PCAPReader('capture.pcap', { filter: 'tcp port 443' })) console.log(pkt.length);
@@ -57,63 +81,66 @@ const LINKTYPE_RESERVED_MASK = 0x03ff0000;
  */
 export class PCAPReader implements AsyncIterable<Packet> {
   readonly path: string;
-  /** Link type (DLT value) of the file; for pcapng with several interfaces, the first one's. */
-  readonly linktype: number;
-  /** libpcap's name of `linktype`, e.g. `EN10MB`. */
-  readonly linktypeName: string;
-  readonly snaplen: number;
-  readonly precision: Precision;
-  readonly format: FileFormat;
+  /** Resolves once the file header has been read (at once for a regular file). */
+  readonly ready: Promise<this>;
 
   private handle: NativeOfflineHandle | undefined;
-  private pcapng: PcapngFileReader | undefined;
-  private filterExpr: string;
+  private info: NativeFileInfo | undefined;
+  private ifaces: CaptureInterface[] = [];
+  private precisionOption: Precision | undefined;
+  private filterExpr = '';
   private readonly batchBytes: number;
   private readonly batchPackets: number;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort: (() => void) | undefined;
   private iterating = false;
   private closedFlag = false;
-  private nativeRead = 0;
+  private read = 0;
   private delivered = 0;
-  private fallbackRead = 0;
-  private fallbackFilters = new Map<number, InstanceType<typeof native.BpfProgram> | null>();
 
   constructor(path: string, options: ReaderOptions = {}) {
     if (typeof path !== 'string' || path.length === 0) {
       throw new PcapError('EINVAL', 'PCAPReader: path must be a non-empty string');
     }
-    const sniff = sniffFile(path);
-    const precision = options.precision ?? sniff.precision ?? 'nano';
-    if (precision !== 'micro' && precision !== 'nano') {
-      throw new PcapError('EINVAL', `precision must be 'micro' or 'nano', not '${precision}'`);
+    const precision = options.precision;
+    if (precision !== undefined && precision !== 'micro' && precision !== 'nano') {
+      throw new PcapError('EINVAL', `precision must be 'micro' or 'nano', not '${String(precision)}'`);
     }
     options.signal?.throwIfAborted();
     this.path = path;
-    this.precision = precision;
-    this.format = sniff.format;
+    this.precisionOption = precision;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.batchPackets = options.batchPackets ?? DEFAULT_BATCH_PACKETS;
     if (!(this.batchBytes >= 4096) || !(this.batchPackets >= 1)) {
       throw new PcapError('EINVAL', 'batchBytes must be >= 4096 and batchPackets >= 1');
     }
-    // Always read at nanosecond precision natively unless micro was asked for explicitly:
-    // micro files scale up exactly, so nothing is lost either way.
-    const handle = new native.OfflineHandle(path, precision);
-    const info = handle.info();
-    if ((info.linktype & LINKTYPE_RESERVED_MASK) !== 0) {
-      handle.close();
-      throw new PcapError(
-        'EFORMAT',
-        `${path}: invalid link type field 0x${info.linktype.toString(16)} (reserved bits set)`,
-      );
-    }
+    const handle = new native.OfflineHandle(path);
     this.handle = handle;
-    this.linktype = info.linktype;
-    this.linktypeName = linktypeName(info.linktype);
-    this.snaplen = info.snaplen;
-    this.filterExpr = '';
-    if (options.filter !== undefined) this.setFilter(options.filter);
+    if (handle.isRegular()) {
+      try {
+        this.opened(handle.openSync());
+      } catch (err) {
+        handle.close();
+        this.handle = undefined;
+        this.closedFlag = true;
+        throw err;
+      }
+      // A bad filter is thrown here, with the file's link types known.
+      if (options.filter !== undefined) this.setFilter(options.filter);
+      this.ready = Promise.resolve(this);
+    } else {
+      if (options.filter !== undefined) {
+        if (typeof options.filter !== 'string') throw new PcapError('EINVAL', 'filter must be a string');
+        this.filterExpr = options.filter;
+      }
+      this.ready = handle.open().then((info) => {
+        this.opened(info);
+        if (this.filterExpr !== '') this.handle?.setFilter(this.filterExpr);
+        return this;
+      });
+      // The loop (or open()) reports a failure; an unobserved one must not crash the process.
+      this.ready.catch(() => {});
+    }
     this.signal = options.signal;
     if (this.signal) {
       this.onAbort = () => void this.close();
@@ -121,30 +148,52 @@ export class PCAPReader implements AsyncIterable<Packet> {
     }
   }
 
-  /** Same as the constructor; for symmetry with other async resources. */
+  /** Opens and waits for the file header (a pipe's may come late): then every property is set. */
   static async open(path: string, options?: ReaderOptions): Promise<PCAPReader> {
-    return new PCAPReader(path, options);
+    return new PCAPReader(path, options).ready;
+  }
+
+  /** Link type (DLT value) of the file; for pcapng with several interfaces, the first one's (-1: none). */
+  get linktype(): number {
+    return this.header().linktype;
+  }
+  /** libpcap's name of `linktype`, e.g. `EN10MB`. */
+  get linktypeName(): string {
+    return linktypeName(this.linktype);
+  }
+  get snaplen(): number {
+    return this.header().snaplen;
+  }
+  /** Precision of the timestamps delivered: the option, else the file's own. */
+  get precision(): Precision {
+    return this.precisionOption ?? (this.header().nano ? 'nano' : 'micro');
+  }
+  get format(): FileFormat {
+    return this.header().format;
   }
 
   get closed(): boolean {
     return this.closedFlag;
   }
 
-  /** Interfaces seen so far (pcapng read by pcapkit's own parser; empty otherwise). */
-  get interfaces(): readonly PcapngInterface[] {
-    return this.pcapng?.interfaces ?? [];
+  /**
+   * The capture's interfaces, as met so far: the one of a pcap file, the IDBs of a pcapng file
+   * (packets refer to them by `interfaceIndex`). Stays readable after the reader is closed.
+   */
+  get interfaces(): readonly CaptureInterface[] {
+    return this.ifaces;
   }
 
   get stats(): ReaderStats {
-    return { packetsRead: this.nativeRead + this.fallbackRead, packetsDelivered: this.delivered };
+    return { packetsRead: this.read, packetsDelivered: this.delivered };
   }
 
   /** Sets (or with '' clears) the BPF filter; applies from the next batch on. */
   setFilter(expr: string): void {
     if (typeof expr !== 'string') throw new PcapError('EINVAL', 'setFilter(expr: string)');
     if (this.closedFlag) throw new PcapError('ECLOSED', 'the reader is closed');
-    this.handle?.setFilter(expr);
-    if (this.pcapng) this.compileFallbackFilters(expr);
+    // Before a pipe's header is in, the expression is compiled when it arrives.
+    if (this.info !== undefined) this.handle?.setFilter(expr);
     this.filterExpr = expr;
   }
 
@@ -163,8 +212,20 @@ export class PCAPReader implements AsyncIterable<Packet> {
     if (this.iterating) throw new PcapError('EINVAL', 'this reader is already being iterated');
     if (this.closedFlag) throw new PcapError('ECLOSED', 'the reader is closed');
     this.iterating = true;
-    let pending: Promise<Step> | undefined = this.readStep();
+    let pending: Promise<Step> | undefined;
     try {
+      if (this.info === undefined) {
+        try {
+          await this.ready;
+        } catch (err) {
+          // close() while the header was awaited ends the loop quietly, like close() elsewhere
+          if (this.closedFlag && err instanceof PcapError && err.code === 'ECLOSED') return;
+          throw err;
+        }
+        this.signal?.throwIfAborted();
+        if (this.closedFlag) return;
+      }
+      pending = this.readStep();
       while (pending !== undefined) {
         const step: Step = await pending;
         pending = undefined;
@@ -191,43 +252,54 @@ export class PCAPReader implements AsyncIterable<Packet> {
     return new PacketIterator(this.batches());
   }
 
-
-  /** Releases the native handle at once. Idempotent. A running loop ends cleanly. */
+  /**
+   * Releases the native handle at once. Idempotent. A running loop ends cleanly, also one
+   * waiting for a pipe's writer to send more.
+   */
   async close(): Promise<void> {
     if (this.closedFlag) return;
     this.closedFlag = true;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
     this.handle?.close();
     this.handle = undefined;
-    const ng = this.pcapng;
-    this.pcapng = undefined;
-    if (ng) await ng.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  private opened(info: NativeFileInfo): void {
+    this.info = info;
+    if (this.precisionOption === 'micro') this.handle?.setPrecision('micro');
+    else if (this.precisionOption === undefined && !info.nano) this.handle?.setPrecision('micro');
+    this.refreshInterfaces();
+  }
+
+  private refreshInterfaces(): void {
+    const more = this.handle?.interfaces(this.ifaces.length) ?? [];
+    for (const itf of more) this.ifaces.push(publicInterface(itf));
+  }
+
+  private header(): NativeFileInfo {
+    if (this.info === undefined) {
+      throw new PcapError(
+        'EINVAL',
+        `${this.path}: the file header has not arrived yet; await PCAPReader.open() or reader.ready first`,
+      );
+    }
+    return this.info;
+  }
+
   private async readStep(): Promise<Step> {
     let bytes = this.batchBytes;
     for (;;) {
+      const handle = this.handle;
       const { arena, headers } = allocBatch(this.batchPackets, bytes);
-      let r: ReadResult;
-      if (this.handle) {
-        r = await this.handle.read(arena, headers);
-        this.nativeRead += r.read;
-        if (r.error && this.shouldFallBack(r.error)) {
-          const step = { batch: new PacketBatch(arena, headers, r.count), eof: false };
-          await this.startFallback();
-          return step;
-        }
-      } else if (this.pcapng) {
-        r = await this.pcapng.readBatch(arena, headers, this.precision);
-        this.fallbackRead += r.read;
-        r = this.filterFallbackBatch(arena, headers, r);
-      } else {
-        return { batch: new PacketBatch(arena, headers, 0), eof: true };
-      }
+      if (handle === undefined) return { batch: new PacketBatch(arena, headers, 0), eof: true };
+      const r: ReadResult = await handle.read(arena, headers);
+      this.read += r.read;
+      if (r.interfacesChanged) this.refreshInterfaces();
+      if (r.comments) attachComments(headers, r.comments);
       if (r.needBytes !== undefined && r.count === 0 && !r.eof) {
         bytes = Math.max(bytes * 2, r.needBytes + 8);
         continue;
@@ -235,67 +307,22 @@ export class PCAPReader implements AsyncIterable<Packet> {
       return { batch: new PacketBatch(arena, headers, r.count), eof: r.eof, error: r.error };
     }
   }
+}
 
-  private shouldFallBack(err: PcapError): boolean {
-    return this.format === 'pcapng' && err.code === 'EFORMAT' && MIXED_INTERFACES.test(err.message);
-  }
-
-  // Re-opens the file with pcapkit's pcapng parser and skips what libpcap already delivered.
-  private async startFallback(): Promise<void> {
-    const already = this.nativeRead;
-    this.handle?.close();
-    this.handle = undefined;
-    const ng = await PcapngFileReader.open(this.path);
-    if (this.closedFlag) {
-      await ng.close();
-      return;
-    }
-    this.pcapng = ng;
-    const skipped = await ng.skip(already);
-    if (skipped !== already) {
-      throw new PcapError('EFORMAT', `${this.path}: pcapng parser found fewer packets than libpcap`);
-    }
-    this.fallbackRead = 0;
-    this.compileFallbackFilters(this.filterExpr);
-  }
-
-  private compileFallbackFilters(expr: string): void {
-    this.fallbackFilters.clear();
-    if (expr.trim() === '') return;
-    // Compile now for the link types known, so a bad expression fails at once.
-    for (const itf of this.pcapng?.interfaces ?? []) this.fallbackFilter(itf.linktype, itf.snaplen, expr);
-  }
-
-  private fallbackFilter(linktype: number, snaplen: number, expr: string) {
-    let prog = this.fallbackFilters.get(linktype);
-    if (prog === undefined) {
-      try {
-        prog = new native.BpfProgram(linktype, snaplen || 262144, expr);
-      } catch (err) {
-        // An expression valid for one link type may not be for another (e.g. 'ether host' on
-        // raw IP); like tcpdump, such packets do not match.
-        if (err instanceof PcapError && err.code === 'EFILTER') prog = null;
-        else throw err;
-      }
-      this.fallbackFilters.set(linktype, prog);
-    }
-    return prog;
-  }
-
-  // Applies the filter to a batch from the pcapng parser, compacting the header table.
-  private filterFallbackBatch(arena: Buffer, headers: Float64Array, r: ReadResult): ReadResult {
-    if (this.filterExpr.trim() === '' || r.count === 0) return r;
-    let kept = 0;
-    for (let i = 0; i < r.count; i++) {
-      const o = i * HDR_STRIDE;
-      const prog = this.fallbackFilter(headers[o + 5], this.snaplen, this.filterExpr);
-      const data = arena.subarray(headers[o + 4], headers[o + 4] + headers[o + 2]);
-      if (prog === null || !prog.matches(data, headers[o + 3])) continue;
-      if (kept !== i) headers.copyWithin(kept * HDR_STRIDE, o, o + HDR_STRIDE);
-      kept++;
-    }
-    return { ...r, count: kept };
-  }
+function publicInterface(n: NativeInterface): CaptureInterface {
+  const itf: CaptureInterface = {
+    index: n.index,
+    section: n.section,
+    sectionIndex: n.sectionIndex,
+    linktype: n.linktype,
+    fileLinktype: n.fileLinktype,
+    snaplen: n.snaplen,
+    tsresol: n.tsresol,
+    tsoffset: n.tsoffset,
+  };
+  if (n.name !== undefined) itf.name = n.name;
+  if (n.description !== undefined) itf.description = n.description;
+  return itf;
 }
 
 interface Step {

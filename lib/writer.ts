@@ -1,15 +1,43 @@
-// PCAPWriter: pcap savefiles written by libpcap's own dumper (output is what tcpdump -w
-// writes), 0600 by default. Packets are staged in JS and handed to native code in batches, so
-// a write() costs a copy into the staging arena, not a native call.
+// PCAPWriter: pcap files (the header libpcap's dumper writes, records as tcpdump -w writes
+// them) or pcapng files (one IDB per interface, EPBs with comments and direction flags),
+// created 0600. Packets are staged in JS and handed to native code in batches, so a write()
+// costs a copy into the staging arena, not a native call.
 import * as fs from 'node:fs';
-import { native, type NativeDumper, HDR_STRIDE, H_TS_SEC, H_TS_NSEC, H_CAPLEN, H_LEN, H_OFFSET } from './binding';
+import { native, type NativeDumper, HDR_STRIDE, H_TS_SEC, H_TS_NSEC, H_CAPLEN, H_LEN, H_OFFSET, H_FLAGS } from './binding';
 import { PcapError } from './errors';
 import { sniffFile, type Precision, type SniffResult } from './format';
+import type { OutputFormat } from './filter-file';
 import { LINKTYPE, resolveLinktype } from './linktype';
-import { Packet, PacketBatch } from './packet';
-import { identify, trimToWholeRecords, type FileIdentity } from './pcap-tail';
+import { Packet, PacketBatch, type Direction } from './packet';
+
+/** An interface of a pcapng file being written (an Interface Description Block). */
+export interface WriterInterface {
+  /** DLT number or name (default: the writer's `linktype`). */
+  linktype?: number | string;
+  /** Default: the writer's snaplen. */
+  snaplen?: number;
+  name?: string;
+  description?: string;
+  /** if_tsresol (default 9, nanoseconds; 6 for a 'micro' writer). */
+  tsresol?: number;
+  /** if_tsoffset in seconds (default 0). */
+  tsoffset?: number;
+}
 
 export interface WriterOptions {
+  /**
+   * 'pcap' (default) or 'pcapng'. A pcapng file holds packets of any link types: each write
+   * goes to the interface given, or to the file's interface for the packet's link type (made
+   * on first use).
+   */
+  format?: OutputFormat;
+  /**
+   * pcapng: interfaces declared up front, e.g. a reader's `interfaces`; a Packet written
+   * without an `interface` then goes to the one its `interfaceIndex` names.
+   */
+  interfaces?: readonly WriterInterface[];
+  /** pcapng: a comment for the section header. */
+  comment?: string;
   /** Link type as a DLT number or a name (`'EN10MB'`, `'RAW'`, ...). Default EN10MB. */
   linktype?: number | string;
   /** Snapshot length recorded in the file header. Default 262144. */
@@ -30,6 +58,16 @@ export interface WriteInfo {
   tsNsec?: number;
   /** Wire length (default: the buffer's length). */
   length?: number;
+  /** Link type of a buffer (pcapng; default: the writer's). */
+  linktype?: number | string;
+  /** pcapng: the interface (index from `interfaces` or addInterface()) to write to. */
+  interface?: number;
+  /** pcapng: the packet's comment (default: a Packet's own). */
+  comment?: string;
+  /** pcapng: direction, stored in epb_flags (default: a Packet's own flags). */
+  direction?: Direction;
+  /** pcapng: epb_flags as a number (overrides direction). */
+  flags?: number;
 }
 
 const STAGE_BYTES = 1 << 20;
@@ -61,17 +99,19 @@ export class PCAPWriter {
   readonly linktype: number;
   readonly snaplen: number;
   readonly precision: Precision;
+  readonly format: OutputFormat;
   private dumper: NativeDumper | undefined;
+  /** pcapng: the link type of each interface written, and the interface made for each link type. */
+  private ifaceLinktypes: number[] = [];
+  private autoIfaces = new Map<number, number>();
+  private declared = false;
+  private stageIfaces = new Uint32Array(STAGE_PACKETS);
+  private stageComments: (number | string)[] = [];
   private stage: Buffer = Buffer.allocUnsafeSlow(STAGE_BYTES);
   private stageHdr = new Float64Array(STAGE_PACKETS * HDR_STRIDE);
   private stageUsed = 0;
   private stageCount = 0;
   private written = 0;
-  /** The file written (undefined for stdout), so a failed write can be cut back safely. */
-  private identity: FileIdentity | undefined;
-  /** A record boundary known to be on disk (after the last successful flush), and the packets before it. */
-  private durableOffset = 0;
-  private durablePackets = 0;
   /** The first write error; the writer closed itself then. */
   private failure: PcapError | undefined;
 
@@ -80,23 +120,88 @@ export class PCAPWriter {
       throw new PcapError('EINVAL', 'PCAPWriter: path must be a non-empty string');
     }
     const append = options.append === true;
+    const format = options.format ?? 'pcap';
+    if (format !== 'pcap' && format !== 'pcapng') {
+      throw new PcapError('EINVAL', `format must be 'pcap' or 'pcapng', not '${String(format)}'`);
+    }
+    if (append && format === 'pcapng') throw new PcapError('EINVAL', 'cannot append to a pcapng file');
     const existing = append ? existingHeader(path) : undefined;
     this.path = path;
+    this.format = format;
     this.linktype = resolveLinktype(options.linktype ?? existing?.linktype ?? LINKTYPE.EN10MB);
     this.snaplen = options.snaplen ?? existing?.snaplen ?? 262144;
     this.precision = options.precision ?? existing?.precision ?? 'nano';
+    // 0x7fffffff is what a pcap header and libpcap's readers take (and tcpdump's).
     if (!Number.isInteger(this.snaplen) || this.snaplen <= 0 || this.snaplen > 0x7fffffff) {
       throw new PcapError('EINVAL', `invalid snaplen ${this.snaplen}`);
     }
     if (this.precision !== 'micro' && this.precision !== 'nano') {
       throw new PcapError('EINVAL', `precision must be 'micro' or 'nano'`);
     }
-    this.dumper = new native.Dumper(path, this.linktype, this.snaplen, this.precision, append);
-    if (path !== '-') this.identity = identify(path);
-    // Appending: the file's existing end is where this writer's records start.
-    if (append) this.durableOffset = this.dumper.position();
+    const dumper = new native.Dumper(path, {
+      format,
+      linktype: this.linktype,
+      snaplen: this.snaplen,
+      precision: this.precision,
+      append,
+      comment: options.comment,
+    });
+    this.dumper = dumper;
+    if (options.interfaces !== undefined) {
+      this.declared = true;
+      try {
+        for (const itf of options.interfaces) this.addInterface(itf);
+      } catch (err) {
+        this.dumper = undefined;
+        try {
+          dumper.close();
+        } catch {
+          // the interface error is the one to report
+        }
+        throw err;
+      }
+    }
     open.add(this);
     installExitHook();
+  }
+
+  /**
+   * pcapng: adds an interface (an IDB) and returns its index, for `write(buf, { interface })`.
+   */
+  addInterface(itf: WriterInterface = {}): number {
+    if (this.dumper === undefined) throw this.closedError();
+    if (this.format !== 'pcapng') throw new PcapError('EINVAL', 'addInterface: only pcapng files have interfaces');
+    const linktype = resolveLinktype(itf.linktype ?? this.linktype);
+    const index = this.dumper.addInterface({
+      linktype,
+      snaplen: itf.snaplen ?? this.snaplen,
+      name: itf.name,
+      description: itf.description,
+      tsresol: itf.tsresol ?? (this.precision === 'micro' ? 6 : 9),
+      tsoffset: itf.tsoffset ?? 0,
+    });
+    this.ifaceLinktypes[index] = linktype;
+    return index;
+  }
+
+  /** The interface a pcapng packet goes to. */
+  private interfaceFor(linktype: number, ifIndex: number | undefined, explicit: number | undefined): number {
+    const index = explicit ?? (this.declared ? ifIndex : undefined);
+    if (index !== undefined) {
+      if (!(Number.isInteger(index) && index >= 0 && index < this.ifaceLinktypes.length)) {
+        throw new PcapError('EINVAL', `${this.path}: no interface ${index} (the file has ${this.ifaceLinktypes.length})`);
+      }
+      if (this.ifaceLinktypes[index] !== linktype) {
+        throw new PcapError('EINVAL', `${this.path}: packet link type ${linktype} differs from interface ${index}'s ${this.ifaceLinktypes[index]}`);
+      }
+      return index;
+    }
+    let auto = this.autoIfaces.get(linktype);
+    if (auto === undefined) {
+      auto = this.addInterface({ linktype });
+      this.autoIfaces.set(linktype, auto);
+    }
+    return auto;
   }
 
   /**
@@ -121,19 +226,22 @@ export class PCAPWriter {
     let tsSec: number;
     let tsNsec: number;
     let length: number;
+    let linktype: number;
+    let flags = 0;
+    let comment: string | undefined;
+    let ifIndex: number | undefined;
     if (packet instanceof Packet) {
-      if (packet.linktype !== this.linktype) {
-        throw new PcapError(
-          'EINVAL',
-          `${this.path}: packet link type ${packet.linktype} differs from the file's ${this.linktype}`,
-        );
-      }
+      linktype = packet.linktype;
       data = packet.data;
       tsSec = info?.tsSec ?? packet.tsSec;
       tsNsec = info?.tsNsec ?? packet.tsNsec;
       length = info?.length ?? packet.length;
+      flags = packet.flags;
+      comment = packet.comment;
+      ifIndex = packet.interfaceIndex;
     } else if (packet instanceof Uint8Array) {
       data = packet;
+      linktype = info?.linktype !== undefined ? resolveLinktype(info.linktype) : this.linktype;
       length = info?.length ?? data.length;
       if (info?.tsNsec !== undefined && info.tsSec === undefined) {
         throw new PcapError('EINVAL', 'tsNsec needs tsSec');
@@ -156,10 +264,32 @@ export class PCAPWriter {
     } else {
       throw new PcapError('EINVAL', 'write(packet: Packet | Uint8Array, info?)');
     }
+    if (info?.comment !== undefined) comment = info.comment;
+    if (info?.direction !== undefined) {
+      if (info.direction !== 'in' && info.direction !== 'out') {
+        throw new PcapError('EINVAL', `direction must be 'in' or 'out', not '${String(info.direction)}'`);
+      }
+      flags = (flags & ~3) | (info.direction === 'in' ? 1 : 2);
+    }
+    if (info?.flags !== undefined) {
+      if (!(Number.isInteger(info.flags) && info.flags >= 0 && info.flags <= 0xffffffff)) {
+        throw new PcapError('EINVAL', `flags must be a 32-bit unsigned integer`);
+      }
+      flags = info.flags;
+    }
+    let iface = 0;
+    if (this.format === 'pcapng') {
+      iface = this.interfaceFor(linktype, ifIndex, info?.interface);
+    } else if (linktype !== this.linktype) {
+      throw new PcapError(
+        'EINVAL',
+        `${this.path}: packet link type ${linktype} differs from the file's ${this.linktype}`,
+      );
+    }
     // A Packet's own header is written as it is (even odd values from damaged files, so a
     // copy stays faithful); values the caller supplies are checked.
-    if (info !== undefined || !(packet instanceof Packet)) checkHeader(tsSec, tsNsec, length, data.length);
-    else if (!(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
+    if (info !== undefined || !(packet instanceof Packet)) checkHeader(tsSec, tsNsec, length, data.length, this.format);
+    else if (this.format === 'pcap' && !(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
     const caplen = Math.min(data.length, this.snaplen);
     if (caplen > this.stage.length - this.stageUsed || this.stageCount === STAGE_PACKETS) {
       this.flushStage();
@@ -172,6 +302,9 @@ export class PCAPWriter {
     h[o + H_CAPLEN] = caplen;
     h[o + H_LEN] = length;
     h[o + H_OFFSET] = this.stageUsed;
+    h[o + H_FLAGS] = flags;
+    this.stageIfaces[this.stageCount] = iface;
+    if (comment !== undefined && comment !== '') this.stageComments.push(this.stageCount, comment);
     this.stage.set(caplen === data.length ? data : data.subarray(0, caplen), this.stageUsed);
     this.stageUsed += (caplen + 7) & ~7;
     this.stageCount++;
@@ -187,9 +320,15 @@ export class PCAPWriter {
     if (!(Number.isInteger(count) && count >= 0 && count <= batch.count)) {
       throw new PcapError('EINVAL', `writeBatch: count ${count} outside 0..${batch.count}`);
     }
-    for (let i = 0; i < count; i++) {
-      if (batch.linktype(i) !== this.linktype) {
-        throw new PcapError('EINVAL', `${this.path}: packet link type ${batch.linktype(i)} differs from the file's ${this.linktype}`);
+    let ifaces: Uint32Array | undefined;
+    if (this.format === 'pcapng') {
+      ifaces = new Uint32Array(count);
+      for (let i = 0; i < count; i++) ifaces[i] = this.interfaceFor(batch.linktype(i), batch.interfaceIndex(i), undefined);
+    } else {
+      for (let i = 0; i < count; i++) {
+        if (batch.linktype(i) !== this.linktype) {
+          throw new PcapError('EINVAL', `${this.path}: packet link type ${batch.linktype(i)} differs from the file's ${this.linktype}`);
+        }
       }
     }
     this.flushStage();
@@ -197,7 +336,8 @@ export class PCAPWriter {
       // copied out synchronously: no view is kept, so the batch is not pinned
       const arena = batch.arena_;
       const headers = batch.headers_;
-      this.guard(() => this.dumper!.write(arena, headers, count));
+      const comments = ifaces && commentsBefore(batch.comments_, count);
+      this.guard(() => this.dumper!.write(arena, headers, count, ifaces, comments));
     }
     this.written += count;
   }
@@ -209,11 +349,7 @@ export class PCAPWriter {
   flush(): void {
     if (this.dumper === undefined) throw this.closedError();
     this.flushStage();
-    this.guard(() => {
-      this.dumper!.flush();
-      this.durableOffset = this.dumper!.position();
-      this.durablePackets = this.written;
-    });
+    this.guard(() => this.dumper!.flush());
   }
 
   /**
@@ -249,9 +385,11 @@ export class PCAPWriter {
   private flushStage(): void {
     if (this.stageCount === 0 || this.dumper === undefined) return;
     const count = this.stageCount;
+    const comments = this.stageComments.length > 0 ? this.stageComments : undefined;
     this.stageCount = 0;
     this.stageUsed = 0;
-    this.guard(() => this.dumper!.write(this.stage, this.stageHdr, count));
+    this.stageComments = [];
+    this.guard(() => this.dumper!.write(this.stage, this.stageHdr, count, this.format === 'pcapng' ? this.stageIfaces : undefined, comments));
   }
 
   /** Runs a native write/flush; a failure closes the writer and leaves a valid file (failed()). */
@@ -269,30 +407,27 @@ export class PCAPWriter {
   }
 
   /**
-   * After a write error: closes the dumper (for good: glibc has dropped the buffered bytes, so
-   * anything written after them would land at the wrong offset), then cuts the file back to its
-   * last whole record, so it stays a valid capture of the first `packetsWritten` packets.
+   * After a write error: the native writer has already cut the file back to its last whole
+   * packet and closed it; say how many packets it holds.
    */
   private failed(err: unknown, dumper: NativeDumper | undefined): unknown {
+    let held: number | undefined;
     if (dumper !== undefined) {
+      held = dumper.packets();
       try {
         dumper.close();
       } catch {
-        // the same failure again (or glibc's stale EIO): the first error is the one to report
+        // the same failure again: the first error is the one to report
       }
     }
     this.stageCount = 0;
     this.stageUsed = 0;
+    this.stageComments = [];
     if (!(err instanceof PcapError)) return err;
     this.failure = err;
-    const trim = this.identity && trimToWholeRecords(this.path, this.identity, this.durableOffset);
-    if (trim !== undefined) {
-      this.written = this.durablePackets + trim.records;
-      err.message +=
-        trim.size === 0
-          ? `; the writer is closed and ${this.path} is empty (not even the file header fitted)`
-          : `; the writer is closed and ${this.path} holds the first ${this.written} packets written` +
-            (trim.cut > 0 ? ` (a partial packet of ${trim.cut} bytes was cut off)` : '');
+    if (held !== undefined) {
+      this.written = held;
+      err.message += `; the writer is closed and ${this.path} holds the first ${held} packets written`;
     } else {
       err.message += `; the writer is closed`;
     }
@@ -306,6 +441,14 @@ export class PCAPWriter {
   }
 }
 
+/** The [index, text, ...] pairs of packets before `count`. */
+function commentsBefore(flat: (number | string)[] | undefined, count: number): (number | string)[] | undefined {
+  if (flat === undefined) return undefined;
+  const out: (number | string)[] = [];
+  for (let k = 0; k + 1 < flat.length; k += 2) if ((flat[k] as number) < count) out.push(flat[k], flat[k + 1]);
+  return out.length > 0 ? out : undefined;
+}
+
 // pcap records hold seconds in 32 bits: 2106-02-07 is the last representable second.
 const MAX_PCAP_SECONDS = 0xffffffff;
 
@@ -313,11 +456,11 @@ function secondsError(tsSec: number): PcapError {
   return new PcapError('EINVAL', `timestamp ${tsSec} s does not fit a pcap record (0 .. ${MAX_PCAP_SECONDS})`);
 }
 
-function checkHeader(tsSec: number, tsNsec: number, length: number, caplen: number): void {
-  if (!(Number.isInteger(tsSec) && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
+function checkHeader(tsSec: number, tsNsec: number, length: number, caplen: number, format: OutputFormat): void {
+  if (!(Number.isSafeInteger(tsSec) && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
     throw new PcapError('EINVAL', `invalid timestamp ${tsSec}.${tsNsec}`);
   }
-  if (!(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
+  if (format === 'pcap' && !(tsSec >= 0 && tsSec <= MAX_PCAP_SECONDS)) throw secondsError(tsSec);
   if (!Number.isInteger(length) || length < caplen || length > 0xffffffff) {
     throw new PcapError('EINVAL', `invalid wire length ${length} for ${caplen} captured bytes`);
   }
@@ -336,14 +479,8 @@ function existingHeader(path: string): SniffResult | undefined {
   if (size === 0) return undefined;
   const sniff = sniffFile(path);
   if (sniff.format === 'pcapng') throw new PcapError('EFORMAT', `${path}: cannot append to a pcapng file`);
-  // The file header holds a LINKTYPE_ value; libpcap reports (and wants) the DLT_ value.
-  const h = new native.OfflineHandle(path, sniff.precision ?? 'micro');
-  try {
-    const info = h.info();
-    return { ...sniff, linktype: info.linktype, snaplen: info.snaplen };
-  } finally {
-    h.close();
-  }
+  if (sniff.format !== 'pcap') throw new PcapError('EFORMAT', `${path}: not a pcap file; cannot append to it`);
+  return sniff;
 }
 
 // Wall-clock origin for packets written without a timestamp: hrtime is monotonic and fine

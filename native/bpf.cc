@@ -45,7 +45,6 @@ void CompiledFilter::Reset() {
 Napi::Function BpfProgram::Init(Napi::Env env) {
   return DefineClass(env, "BpfProgram",
                      {InstanceMethod("matches", &BpfProgram::Matches),
-                      InstanceMethod("matchBatch", &BpfProgram::MatchBatch),
                       InstanceMethod("instructions", &BpfProgram::Instructions)});
 }
 
@@ -76,40 +75,6 @@ Napi::Value BpfProgram::Matches(const Napi::CallbackInfo& info) {
                                                   : h.caplen;
   if (h.len < h.caplen) h.len = h.caplen;
   return Napi::Boolean::New(env, filter_.Matches(&h, buf.Data()));
-}
-
-// matchBatch(arena, hdr, count, out: Uint8Array): out[i] = 1 when packet i passes.
-Napi::Value BpfProgram::MatchBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
-      !info[2].IsNumber() || !info[3].IsTypedArray()) {
-    ThrowPcapError(env, "EINVAL", "matchBatch(arena, headers, count, out)");
-    return env.Undefined();
-  }
-  Napi::Uint8Array arena = info[0].As<Napi::Uint8Array>();
-  Napi::Float64Array hdr = info[1].As<Napi::Float64Array>();
-  Napi::Uint8Array out = info[3].As<Napi::Uint8Array>();
-  size_t count = info[2].As<Napi::Number>().Uint32Value();
-  if (count * HDR_STRIDE > hdr.ElementLength() || count > out.ElementLength()) {
-    ThrowPcapError(env, "EINVAL", "matchBatch: count exceeds the header table");
-    return env.Undefined();
-  }
-  uint32_t passed = 0;
-  for (size_t i = 0; i < count; i++) {
-    const double* slot = hdr.Data() + i * HDR_STRIDE;
-    size_t off = static_cast<size_t>(slot[H_OFFSET]);
-    pcap_pkthdr h{};
-    h.caplen = static_cast<bpf_u_int32>(slot[H_CAPLEN]);
-    h.len = static_cast<bpf_u_int32>(slot[H_LEN]);
-    if (off + h.caplen > arena.ByteLength()) {
-      ThrowPcapError(env, "EINVAL", "matchBatch: packet outside the arena");
-      return env.Undefined();
-    }
-    bool ok = filter_.Matches(&h, arena.Data() + off);
-    out[i] = ok ? 1 : 0;
-    passed += ok;
-  }
-  return Napi::Number::New(env, passed);
 }
 
 // The program as tcpdump -d prints it, one instruction per element.

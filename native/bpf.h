@@ -42,8 +42,7 @@ class CompiledFilter {
   bool compiled_ = false;
 };
 
-// JS class BpfProgram(linktype, snaplen, expr): matches(buf, wireLength?) and
-// matchBatch(arena, hdr, count, out) for the pcapng reader's batches.
+// JS class BpfProgram(linktype, snaplen, expr): matches(buf, wireLength?), instructions().
 class BpfProgram : public Napi::ObjectWrap<BpfProgram> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -51,7 +50,6 @@ class BpfProgram : public Napi::ObjectWrap<BpfProgram> {
 
  private:
   Napi::Value Matches(const Napi::CallbackInfo& info);
-  Napi::Value MatchBatch(const Napi::CallbackInfo& info);
   Napi::Value Instructions(const Napi::CallbackInfo& info);
   CompiledFilter filter_;
 };

@@ -1,46 +1,33 @@
-// Writing savefiles with libpcap's own dumper, so output is byte for byte what tcpdump -w
-// writes. Files are created 0600: captures hold secrets.
+// The N-API face of the capture-file writer (engine/capture_writer.h): PCAPWriter stages
+// packets in JS and hands them over in batches. pcap files start with the header libpcap's
+// dumper writes (what tcpdump -w writes); pcapng files get one IDB per interface. Files are
+// created 0600; a write error cuts the file back to its last whole packet.
 #pragma once
 #include <napi.h>
-#include <pcap/pcap.h>
 
-#include <cstdio>
 #include <string>
 
+#include "engine/capture_writer.h"
+
 namespace pcapkit {
-
-struct DumpTarget {
-  pcap_t* dead = nullptr;
-  pcap_dumper_t* dumper = nullptr;
-  std::string code;
-  std::string message;
-};
-
-// Opens `path` ("-" = standard output) for writing a pcap savefile with the link type,
-// snaplen and precision of `source` (a dead or a real handle). append=true keeps existing
-// records (libpcap checks that link type, snaplen and precision match).
-DumpTarget OpenDumpTarget(pcap_t* source, const std::string& path, bool append);
-
-// Checks the stdio stream behind a dumper; fills code/message with the errno when it failed.
-bool DumperHealthy(pcap_dumper_t* d, std::string* code, std::string* message);
 
 class Dumper : public Napi::ObjectWrap<Dumper> {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit Dumper(const Napi::CallbackInfo& info);
-  ~Dumper() override;
 
  private:
+  Napi::Value AddInterface(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Position(const Napi::CallbackInfo& info);
-  void Release();
+  Napi::Value Packets(const Napi::CallbackInfo& info);
+  bool ThrowIfFailed(Napi::Env env, const engine::WriteError& e);
 
   std::string path_;
-  pcap_t* dead_ = nullptr;
-  pcap_dumper_t* dumper_ = nullptr;
-  bool nano_ = false;
+  engine::CaptureWriter writer_;
+  bool pcapng_ = false;
 };
 
 }  // namespace pcapkit

@@ -41,16 +41,9 @@ const char* CodeForErrno(int err) {
     case EFBIG: return "ENOSPC";
     case ENODEV: return "ENODEV";
     case ENXIO: return "ENODEV";
+    case ENOMEM: return "ENOMEM";
     default: return "EIO";
   }
-}
-
-const char* CodeForSavefileMessage(const std::string& msg) {
-  // libpcap reports a short read of any part of a savefile with these phrases; everything
-  // else it refuses at open time is a format problem.
-  if (msg.find("truncated") != std::string::npos || msg.find("only got") != std::string::npos)
-    return "ETRUNCATED";
-  return "EFORMAT";
 }
 
 Napi::Error MakePcapError(Napi::Env env, const std::string& code, const std::string& message,

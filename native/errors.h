@@ -10,9 +10,6 @@ namespace pcapkit {
 const char* CodeForPcapStatus(int status);
 // Stable code for an errno value from open()/fopen()/write().
 const char* CodeForErrno(int err);
-// Stable code for a libpcap message from opening or reading a savefile (its text is all
-// libpcap gives us: "truncated dump file", "unknown file format", ...).
-const char* CodeForSavefileMessage(const std::string& msg);
 
 // Builds a PcapError (or a plain Error with .code when the class was not registered yet).
 Napi::Error MakePcapError(Napi::Env env, const std::string& code, const std::string& message,

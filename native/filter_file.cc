@@ -1,12 +1,13 @@
 #include "filter_file.h"
 
-#include <cerrno>
-#include <cstring>
+#include <sys/stat.h>
 
 #include "addon.h"
-#include "dumper.h"
 #include "errors.h"
-#include "savefile.h"
+#include "engine/capture_reader.h"
+#include "engine/capture_writer.h"
+#include "engine/file_copy.h"
+#include "engine/filter_set.h"
 
 namespace pcapkit {
 
@@ -14,72 +15,43 @@ Napi::Function FilterJob::Init(Napi::Env env) {
   return DefineClass(env, "FilterJob",
                      {InstanceMethod("start", &FilterJob::Start),
                       InstanceMethod("progress", &FilterJob::Progress),
-                      InstanceMethod("cancel", &FilterJob::Cancel),
-                      InstanceMethod("info", &FilterJob::Info)});
+                      InstanceMethod("cancel", &FilterJob::Cancel)});
 }
 
-// new FilterJob(input, output, expression, precision: 'micro'|'nano')
-// Opens both files and compiles the filter at once, so every setup error is synchronous.
+// new FilterJob(input, output, expression, precision: 'micro'|'nano'|'', format:
+// 'pcap'|'pcapng'|'', count = -1). Opens the input descriptor now (never blocking); the header,
+// the filter and the output are dealt with on the pool thread, in that order, so a bad
+// filter or an unreadable input never creates the output.
 FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJob>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsString() || !info[2].IsString() ||
-      !info[3].IsString()) {
-    ThrowPcapError(env, "EINVAL", "FilterJob(input, output, expression, precision)");
+  if (info.Length() < 5 || !info[0].IsString() || !info[1].IsString() || !info[2].IsString() ||
+      !info[3].IsString() || !info[4].IsString()) {
+    ThrowPcapError(env, "EINVAL", "FilterJob(input, output, expression, precision, format, count?)");
     return;
   }
   inPath_ = info[0].As<Napi::String>().Utf8Value();
   outPath_ = info[1].As<Napi::String>().Utf8Value();
-  std::string expr = info[2].As<Napi::String>().Utf8Value();
-  int precision = info[3].As<Napi::String>().Utf8Value() == "micro"
-                      ? PCAP_TSTAMP_PRECISION_MICRO
-                      : PCAP_TSTAMP_PRECISION_NANO;
-  SavefileOpen r = OpenSavefile(inPath_, precision);
-  if (r.pcap == nullptr) {
-    ThrowPcapError(env, r.code, r.message);
+  expr_ = info[2].As<Napi::String>().Utf8Value();
+  precision_ = info[3].As<Napi::String>().Utf8Value();
+  format_ = info[4].As<Napi::String>().Utf8Value();
+  if (info.Length() > 5 && info[5].IsNumber()) count_ = info[5].As<Napi::Number>().Int64Value();
+  source_ = std::make_unique<engine::ByteSource>();
+  engine::SourceError se;
+  if (!source_->Open(inPath_, &se)) {
+    ThrowPcapError(env, CodeForErrno(se.err), se.message);
+    source_.reset();
     return;
   }
-  in_ = r.pcap;
-  fileSize_ = r.fileSize;
-  linktype_ = pcap_datalink(in_);
-  snaplen_ = pcap_snapshot(in_);
-  if (expr.find_first_not_of(" \t\r\n") != std::string::npos) {
-    std::string error;
-    if (!filter_.CompileWith(in_, expr, PCAP_NETMASK_UNKNOWN, &error)) {
-      Release();
-      ThrowPcapError(env, "EFILTER", error);
+  fileSize_ = source_->size();
+  if (outPath_ != "-") {
+    struct stat st {};
+    if (stat(outPath_.c_str(), &st) == 0 && st.st_dev == source_->dev() &&
+        st.st_ino == source_->ino()) {
+      source_.reset();
+      ThrowPcapError(env, "EINVAL", outPath_ + ": the output file is the input file; write to another path");
       return;
     }
   }
-  DumpTarget t = OpenDumpTarget(in_, outPath_, false);
-  if (t.dumper == nullptr) {
-    Release();
-    ThrowPcapError(env, t.code, t.message);
-    return;
-  }
-  out_ = t.dumper;
-}
-
-FilterJob::~FilterJob() { Release(); }
-
-void FilterJob::Release() {
-  if (out_ != nullptr) {
-    pcap_dump_close(out_);
-    out_ = nullptr;
-  }
-  if (in_ != nullptr) {
-    pcap_close(in_);
-    in_ = nullptr;
-  }
-  filter_.Reset();
-}
-
-Napi::Value FilterJob::Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("linktype", linktype_);
-  o.Set("snaplen", snaplen_);
-  o.Set("fileSize", static_cast<double>(fileSize_));
-  return o;
 }
 
 Napi::Value FilterJob::Progress(const Napi::CallbackInfo& info) {
@@ -94,19 +66,9 @@ Napi::Value FilterJob::Progress(const Napi::CallbackInfo& info) {
 
 Napi::Value FilterJob::Cancel(const Napi::CallbackInfo& info) {
   cancel_.store(true);
+  if (source_) source_->Interrupt();  // a read waiting on a pipe returns now
   return info.Env().Undefined();
 }
-
-namespace {
-
-struct LoopState {
-  FilterJob* job;
-  pcap_dumper_t* out;
-  const CompiledFilter* filter;
-  double read = 0, written = 0, bytesOut = 0;
-};
-
-}  // namespace
 
 class FilterWorker : public Napi::AsyncWorker {
  public:
@@ -119,84 +81,129 @@ class FilterWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* data) {
-    auto* s = reinterpret_cast<LoopState*>(user);
-    s->read++;
-    if (!s->filter->Matches(h, data)) return;
-    pcap_dump(reinterpret_cast<u_char*>(s->out), h, data);
-    s->written++;
-    s->bytesOut += h->caplen;
-  }
-
   void Execute() override {
     FilterJob* j = job_;
-    LoopState s{j, j->out_, &j->filter_};
-    // Chunks bound how long a cancel or a progress update waits; the filter runs in the
-    // callback (not pcap_setfilter) so a filter that rejects everything still yields here.
-    const int kChunk = 8192;
-    while (true) {
+    engine::CaptureReader reader(j->source_.get());
+    using S = engine::CaptureReader;
+    S::Status s = reader.Open(true, &readError_);
+    if (s == S::kInterrupted) {
+      cancelled_ = true;
+      return;
+    }
+    if (s != S::kMore) {
+      setupFailed_ = true;
+      return;
+    }
+    inFormat_ = reader.format() == engine::Format::kPcapng ? "pcapng" : "pcap";
+    engine::FilterSet filter;
+    std::string why;
+    if (!filter.Set(j->expr_, reader.interfaces(), &why)) {
+      writeError_ = {"EFILTER", why, 0};
+      return;
+    }
+    engine::CaptureWriter::Kind kind = (j->format_.empty() ? inFormat_ : j->format_) == "pcapng"
+                                           ? engine::CaptureWriter::Kind::kPcapng
+                                           : engine::CaptureWriter::Kind::kPcap;
+    outFormat_ = kind == engine::CaptureWriter::Kind::kPcapng ? "pcapng" : "pcap";
+    bool outNano = j->precision_.empty() ? reader.nano() : j->precision_ == "nano";
+    if (!writer_.Open(j->outPath_, false, &writeError_)) return;
+    engine::PacketCopier copier(&reader, &writer_, kind, outNano);
+    if (!copier.Begin(&writeError_)) return;
+    opened_ = true;
+
+    std::vector<uint8_t> arena(1u << 20);
+    double read = 0, written = 0;
+    bool stop = false;
+    auto accept = [&](const engine::PacketView& v) {
+      read++;
+      if (stop || !filter.Matches(v)) return false;
+      if (!copier.Write(v, &writeError_)) {
+        stop = true;
+        reader.StopFill();
+        return false;
+      }
+      written++;
+      if (j->count_ >= 0 && written >= static_cast<double>(j->count_)) {
+        stop = true;
+        reader.StopFill();
+      }
+      return false;  // written out: the arena bytes may be reused at once
+    };
+    for (;;) {
       if (j->cancel_.load(std::memory_order_relaxed)) {
         cancelled_ = true;
         break;
       }
-      int rc = pcap_dispatch(j->in_, kChunk, &FilterWorker::OnPacket,
-                             reinterpret_cast<u_char*>(&s));
-      j->read_.store(s.read, std::memory_order_relaxed);
-      j->written_.store(s.written, std::memory_order_relaxed);
-      j->offset_.store(SavefileOffset(j->in_), std::memory_order_relaxed);
-      if (rc == 0) break;  // end of file
-      if (rc < 0) {
-        readError_ = pcap_geterr(j->in_);
+      engine::FillResult r;
+      s = reader.Fill(arena.data(), arena.size(), SIZE_MAX, accept, &r, &readError_);
+      j->read_.store(read, std::memory_order_relaxed);
+      j->written_.store(written, std::memory_order_relaxed);
+      j->offset_.store(reader.offset(), std::memory_order_relaxed);
+      if (stop) break;
+      if (r.needBytes > 0) {
+        arena.resize(r.needBytes + 4096);
+        continue;
+      }
+      if (s == S::kEof) break;
+      if (s == S::kInterrupted) {
+        cancelled_ = true;
         break;
       }
-      if (!DumperHealthy(j->out_, &writeCode_, &writeError_)) break;
-    }
-    bytesOut_ = s.bytesOut;
-    if (writeError_.empty()) {
-      errno = 0;
-      if (pcap_dump_flush(j->out_) != 0) {
-        int err = errno != 0 ? errno : EIO;
-        writeCode_ = CodeForErrno(err);
-        writeError_ = std::string("flush failed: ") + std::strerror(err);
+      if (s == S::kError) {
+        readFailed_ = true;
+        break;
       }
     }
-    j->read_.store(s.read);
-    j->written_.store(s.written);
-    j->bytesOut_.store(s.bytesOut);
-    int64_t off = SavefileOffset(j->in_);
-    j->offset_.store(off);
-    finalOffset_ = off;
-    outBytes_ = pcap_dump_ftell64(j->out_);
-    j->Release();
+    engine::WriteError closeError;
+    if (!writer_.Close(&closeError) && writeError_.code.empty()) writeError_ = closeError;
+    packetsRead_ = read;
+    packetsWritten_ = static_cast<double>(writer_.packets());
+    j->written_.store(packetsWritten_);
+    bytesRead_ = reader.offset();
+    bytesWritten_ = writer_.position();
   }
 
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     FilterJob* j = job_;
+    j->source_.reset();
     Napi::Object result = Napi::Object::New(env);
-    result.Set("packetsRead", j->read_.load());
-    result.Set("packetsWritten", j->written_.load());
-    result.Set("bytesRead", static_cast<double>(finalOffset_));
-    result.Set("bytesWritten", static_cast<double>(outBytes_));
+    result.Set("packetsRead", packetsRead_);
+    result.Set("packetsWritten", packetsWritten_);
+    result.Set("bytesRead", static_cast<double>(j->fileSize_ >= 0 || opened_ ? bytesRead_ : -1));
+    result.Set("bytesWritten", static_cast<double>(bytesWritten_));
     result.Set("cancelled", Napi::Boolean::New(env, cancelled_));
-    if (!writeError_.empty()) {
-      Napi::Error e = MakePcapError(env, writeCode_, j->outPath_ + ": " + writeError_);
+    if (!inFormat_.empty()) result.Set("inputFormat", inFormat_);
+    if (!outFormat_.empty()) result.Set("format", outFormat_);
+    if (setupFailed_) {
+      Napi::Error e = MakePcapError(env, readError_.code, j->inPath_ + ": " + readError_.message);
+      e.Set("packetsRead", Napi::Number::New(env, 0));
+      deferred_.Reject(e.Value());
+      return;
+    }
+    if (!writeError_.code.empty()) {
+      std::string msg = writeError_.message;
+      if (writeError_.code == "ENOSPC" || writeError_.code == "EIO") {
+        msg += "; " + j->outPath_ + " holds the first " +
+               std::to_string(static_cast<long long>(packetsWritten_)) + " matching packets";
+      }
+      Napi::Error e = MakePcapError(env, writeError_.code,
+                                    writeError_.code == "EFORMAT" ? j->inPath_ + ": " + msg : msg);
       e.Set("result", result);
       deferred_.Reject(e.Value());
       return;
     }
-    if (!readError_.empty()) {
-      std::string code = CodeForSavefileMessage(readError_);
-      std::string msg = readError_;
-      if (code == "ETRUNCATED") {
-        msg = j->inPath_ + ": file is cut short after " +
-              std::to_string(static_cast<long long>(j->read_.load())) + " packets (at byte " +
-              std::to_string(static_cast<long long>(finalOffset_)) + "): " + readError_;
-      }
-      Napi::Error e = MakePcapError(env, code, msg);
+    if (readFailed_) {
+      std::string msg = readError_.message;
+      std::string where = " after " + std::to_string(static_cast<long long>(packetsRead_)) +
+                          " packets (at byte " + std::to_string(static_cast<long long>(readError_.offset)) + ")";
+      if (readError_.code == "ETRUNCATED") msg = "file is cut short" + where + ": " + msg;
+      else if (readError_.code == "EFORMAT") msg = "damaged" + where + ": " + msg;
+      Napi::Error e = MakePcapError(env, readError_.code, j->inPath_ + ": " + msg);
       e.Set("result", result);
-      e.Set("packetsRead", Napi::Number::New(env, j->read_.load()));
+      e.Set("packetsRead", Napi::Number::New(env, packetsRead_));
+      if (readError_.offset >= 0) e.Set("offset", Napi::Number::New(env, static_cast<double>(readError_.offset)));
       deferred_.Reject(e.Value());
       return;
     }
@@ -209,17 +216,18 @@ class FilterWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   FilterJob* job_;
   Napi::ObjectReference jobRef_;
-  bool cancelled_ = false;
-  std::string readError_;
-  std::string writeCode_, writeError_;
-  double bytesOut_ = 0;
-  int64_t finalOffset_ = -1;
-  int64_t outBytes_ = -1;
+  engine::CaptureWriter writer_;
+  engine::ReadError readError_;
+  engine::WriteError writeError_;
+  bool cancelled_ = false, setupFailed_ = false, readFailed_ = false, opened_ = false;
+  std::string inFormat_, outFormat_;
+  double packetsRead_ = 0, packetsWritten_ = 0;
+  int64_t bytesRead_ = 0, bytesWritten_ = 0;
 };
 
 Napi::Value FilterJob::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (started_ || in_ == nullptr) {
+  if (started_ || !source_) {
     ThrowPcapError(env, "EINVAL", "this filter job has already run");
     return env.Undefined();
   }

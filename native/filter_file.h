@@ -1,13 +1,14 @@
-// filterFile(): the whole read -> BPF -> dump loop in C++ on a pool thread, no JS per packet.
-// JS polls progress() on a timer and may cancel(); both are lock-free counters.
+// filterFile(): the whole read -> BPF -> write loop in C++ on a pool thread, no JS per packet,
+// over the capture-file engine (so stdin, FIFOs and pcapng with several link types work as
+// files do). JS polls progress() on a timer and may cancel(); both are lock-free.
 #pragma once
 #include <napi.h>
-#include <pcap/pcap.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 
-#include "bpf.h"
+#include "engine/byte_source.h"
 
 namespace pcapkit {
 
@@ -15,27 +16,21 @@ class FilterJob : public Napi::ObjectWrap<FilterJob> {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit FilterJob(const Napi::CallbackInfo& info);
-  ~FilterJob() override;
 
  private:
   friend class FilterWorker;
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Progress(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
-  Napi::Value Info(const Napi::CallbackInfo& info);
-  void Release();
 
-  pcap_t* in_ = nullptr;
-  pcap_dumper_t* out_ = nullptr;
-  std::string inPath_, outPath_;
-  int64_t fileSize_ = -1;
-  int linktype_ = 0;
-  int snaplen_ = 0;
-  CompiledFilter filter_;
+  std::string inPath_, outPath_, expr_, precision_, format_;
+  int64_t count_ = -1;  // most packets to write (-1: all)
+  std::unique_ptr<engine::ByteSource> source_;
   bool started_ = false;
   std::atomic<bool> cancel_{false};
-  std::atomic<double> read_{0}, written_{0}, bytesIn_{0}, bytesOut_{0};
+  std::atomic<double> read_{0}, written_{0};
   std::atomic<int64_t> offset_{0};
+  int64_t fileSize_ = -1;
 };
 
 }  // namespace pcapkit

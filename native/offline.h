@@ -1,15 +1,17 @@
-// Reading savefiles into batches off the main thread. JS asks for one batch at a time
-// (and asks for the next before it hands the current one to the user), so the event loop
-// only ever waits on a promise.
+// The N-API face of the capture-file reader (engine/capture_reader.h): JS asks for one batch
+// at a time on a libuv pool thread, one batch ahead of the user's code, so the event loop only
+// ever waits on a promise. Opening reads the file header: synchronously for a regular file
+// (openSync), on the pool for a pipe, a FIFO or stdin (open), where the header may be slow.
 #pragma once
 #include <napi.h>
-#include <pcap/pcap.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 
-#include "bpf.h"
-#include "pcap_records.h"
+#include "engine/byte_source.h"
+#include "engine/capture_reader.h"
+#include "engine/filter_set.h"
 
 namespace pcapkit {
 
@@ -21,44 +23,43 @@ class OfflineHandle : public Napi::ObjectWrap<OfflineHandle> {
 
  private:
   friend class ReadBatchWorker;
+  friend class OpenWorker;
+  Napi::Value IsRegular(const Napi::CallbackInfo& info);
+  Napi::Value OpenSync(const Napi::CallbackInfo& info);
+  Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Interfaces(const Napi::CallbackInfo& info);
   Napi::Value SetFilter(const Napi::CallbackInfo& info);
+  Napi::Value SetPrecision(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Offset(const Napi::CallbackInfo& info);
+  Napi::Object InfoObject(Napi::Env env);
+  Napi::Error OpenError(Napi::Env env, const engine::ReadError& e);
   void CloseNow();
 
-  pcap_t* pcap_ = nullptr;
-  // A second handle on the same file, used only to compile filters with the file's context
-  // while pcap_ may be busy on a pool thread (null for stdin: pcap_ itself is used then).
-  pcap_t* compilePcap_ = nullptr;
   std::string path_;
-  int linktype_ = 0;
-  int snaplen_ = 0;
-  int precision_ = PCAP_TSTAMP_PRECISION_NANO;  // what the user asked for
-  uint32_t nsecFactor_ = 1;  // 1000 when libpcap hands out the file's microseconds
-  int64_t fileSize_ = -1;
-  uint32_t magic_ = 0;
-  bool busy_ = false;            // a ReadBatchWorker owns pcap_ right now
+  std::unique_ptr<engine::ByteSource> source_;
+  std::unique_ptr<engine::CaptureReader> reader_;
+  bool opened_ = false;
+  bool busy_ = false;            // a worker owns reader_ right now
   bool closeRequested_ = false;  // close() came while busy: the worker closes when done
   bool eof_ = false;
-  // Classic pcap in host byte order is read by our own record reader (see pcap_records.h).
-  bool direct_ = false;
-  PcapRecordReader records_;
+  bool closed_ = false;
 
   // Packets read from the file so far (before the filter) and passed to JS.
   double packetsRead_ = 0;
   double packetsPassed_ = 0;
 
-  // setFilter() may run while a batch is being read: the worker takes the lock per batch.
-  std::mutex filterMutex_;
-  CompiledFilter filter_;
-
-  // A packet that did not fit in the previous batch's arena. Its data pointer stays valid
-  // because libpcap keeps a savefile record in its buffer until the next read call.
-  bool pendingValid_ = false;
-  pcap_pkthdr pendingHdr_{};
-  const u_char* pendingData_ = nullptr;
+  // The filter the worker runs. setFilter() swaps a new one in directly when idle; while a
+  // batch is being read (maybe waiting on a pipe) it leaves it in pendingFilter_ for the next
+  // batch, under a lock that is never held across a read.
+  engine::FilterSet filter_;
+  std::mutex pendingMutex_;
+  std::unique_ptr<engine::FilterSet> pendingFilter_;
+  // The interfaces as of the last batch handed back (the reader's own list may grow on the
+  // worker meanwhile).
+  std::vector<engine::Interface> known_;
 };
 
 }  // namespace pcapkit

@@ -16,7 +16,7 @@ import { ETHERTYPE } from './ethertype';
 import { IPPROTO, nextForIpProtocol } from './ipproto';
 import { isDnsPort } from './ports';
 import { Packet, type PacketBatch } from '../packet';
-import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../binding';
+import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../batch-layout';
 
 const EMPTY = Buffer.alloc(0);
 
