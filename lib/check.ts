@@ -2,7 +2,7 @@
 import { PcapError } from './errors';
 import type { FileFormat } from './format';
 import { PCAPReader } from './reader';
-import { PCAPWriter } from './writer';
+import { filterFile } from './filter-file';
 
 export type CheckStatus = 'intact' | 'truncated' | 'corrupt' | 'unreadable';
 
@@ -82,50 +82,30 @@ export interface RepairResult {
 
 /**
  * Writes every readable packet of `input` to `output`, a valid capture in the input's format
- * with the same link types, snapshot length and precision (a pcapng input keeps its
- * interfaces, comments and flags). The damage, if any, is reported, not thrown; a failure to
- * write `output` (ENOSPC, EIO) is thrown.
+ * with the same link types, snapshot length and precision: each record copied as it is (a pcap
+ * input's bytes as `tcpdump -r IN -w OUT` writes them; a pcapng input keeps its interfaces,
+ * comments and flags). The damage, if any, is reported, not thrown; a header too damaged to
+ * read, or a failure to write `output` (ENOSPC, EIO), is thrown.
  */
 export async function repairFile(input: string, output: string): Promise<RepairResult> {
-  const reader = await PCAPReader.open(input);
-  const format = reader.format === 'pcapng' ? 'pcapng' : 'pcap';
-  let writer: PCAPWriter;
   try {
-    writer = new PCAPWriter(output, {
-      format,
-      linktype: reader.linktype >= 0 ? reader.linktype : 1,
-      snaplen: Math.max(reader.snaplen, 1),
-      precision: reader.precision,
-      ...(format === 'pcapng' ? { interfaces: [] } : {}),
-    });
+    const r = await filterFile(input, output, '');
+    return { input: 'intact', packetsWritten: r.packetsWritten, packetsSkipped: 0, format: r.format };
   } catch (err) {
-    await reader.close();
-    throw err;
-  }
-  const result: RepairResult = { input: 'intact', packetsWritten: 0, packetsSkipped: 0, format };
-  const declared = new Set<number>();
-  try {
-    for await (const b of reader.batches()) {
-      if (format === 'pcapng') {
-        // Interfaces as the input has them, in its order (packets name them by index).
-        for (const itf of reader.interfaces) {
-          if (declared.has(itf.index)) continue;
-          writer.addInterface({ linktype: itf.linktype, snaplen: itf.snaplen, name: itf.name, description: itf.description, tsresol: itf.tsresol > 9 && !(itf.tsresol & 0x80) ? 9 : itf.tsresol, tsoffset: itf.tsoffset });
-          declared.add(itf.index);
-        }
-      }
-      writer.writeBatch(b);
-      result.packetsWritten += b.count;
+    // Damage after the header: every whole packet before it is in OUT.
+    const result = (err as { result?: { packetsWritten?: number; format?: 'pcap' | 'pcapng'; inputFormat?: 'pcap' | 'pcapng' } }).result;
+    if (!(err instanceof PcapError)) throw err;
+    if ((err.code !== 'ETRUNCATED' && err.code !== 'EFORMAT') || result === undefined) {
+      // (filterFile counts "matching" packets; a repair copies them all)
+      err.message = err.message.replace(/ matching packets$/, ' packets written');
+      throw err;
     }
-  } catch (err) {
-    // A writer closes itself only when writing failed (ENOSPC, EIO): that is no damage of the
-    // input, and OUT holds fewer packets than could be read, so the caller must hear of it.
-    if (!(err instanceof PcapError) || writer.closed) throw err;
-    result.input = statusOf(err);
-    result.error = err;
-  } finally {
-    await writer.close();
-    await reader.close();
+    return {
+      input: statusOf(err),
+      packetsWritten: result.packetsWritten ?? 0,
+      packetsSkipped: 0,
+      format: result.format ?? 'pcap',
+      error: err,
+    };
   }
-  return result;
 }

@@ -138,12 +138,22 @@ export class PCAPWriter {
     if (this.precision !== 'micro' && this.precision !== 'nano') {
       throw new PcapError('EINVAL', `precision must be 'micro' or 'nano'`);
     }
+    if (existing !== undefined) {
+      // What the file's header says must be what this writer writes (libpcap refuses too).
+      const mismatch =
+        this.linktype !== existing.linktype ? `link type ${this.linktype} (the file's is ${existing.linktype})`
+        : this.snaplen !== existing.snaplen ? `snaplen ${this.snaplen} (the file's is ${existing.snaplen})`
+        : this.precision !== existing.precision ? `precision '${this.precision}' (the file's is '${existing.precision}')`
+        : undefined;
+      if (mismatch !== undefined) throw new PcapError('EFORMAT', `${path}: cannot append with ${mismatch}`);
+    }
     const dumper = new native.Dumper(path, {
       format,
       linktype: this.linktype,
       snaplen: this.snaplen,
       precision: this.precision,
-      append,
+      // nothing to append to yet (a missing or empty file): start a new one
+      append: existing !== undefined,
       comment: options.comment,
     });
     this.dumper = dumper;
@@ -370,7 +380,7 @@ export class PCAPWriter {
     try {
       d.close();
     } catch (err) {
-      throw this.failed(err, undefined);
+      throw this.failed(err, d);
     }
   }
 

@@ -106,8 +106,12 @@ class FilterWorker : public Napi::AsyncWorker {
                                            : engine::CaptureWriter::Kind::kPcap;
     outFormat_ = kind == engine::CaptureWriter::Kind::kPcapng ? "pcapng" : "pcap";
     bool outNano = j->precision_.empty() ? reader.nano() : j->precision_ == "nano";
-    if (!writer_.Open(j->outPath_, false, &writeError_)) return;
     engine::PacketCopier copier(&reader, &writer_, kind, outNano);
+    if (!copier.Prepare(&writeError_)) {
+      writeError_.message = j->outPath_ + ": " + writeError_.message;
+      return;
+    }
+    if (!writer_.Open(j->outPath_, false, &writeError_)) return;
     if (!copier.Begin(&writeError_)) return;
     opened_ = true;
 
@@ -184,9 +188,13 @@ class FilterWorker : public Napi::AsyncWorker {
     }
     if (!writeError_.code.empty()) {
       std::string msg = writeError_.message;
-      if (writeError_.code == "ENOSPC" || writeError_.code == "EIO") {
-        msg += "; " + j->outPath_ + " holds the first " +
-               std::to_string(static_cast<long long>(packetsWritten_)) + " matching packets";
+      if ((writeError_.code == "ENOSPC" || writeError_.code == "EIO") && opened_) {
+        if (bytesWritten_ == 0) {
+          msg += "; " + j->outPath_ + " is empty (not even the file header fitted)";
+        } else {
+          msg += "; " + j->outPath_ + " holds the first " +
+                 std::to_string(static_cast<long long>(packetsWritten_)) + " matching packets";
+        }
       }
       Napi::Error e = MakePcapError(env, writeError_.code,
                                     writeError_.code == "EFORMAT" ? j->inPath_ + ": " + msg : msg);

@@ -368,9 +368,20 @@ void CaptureReader::CutShort(size_t have, size_t need, const uint8_t* unit, Read
     }
     return;
   }
-  if (need == 0) need = 12;
+  // libpcap reads a block's 8-byte header, then the rest: say it in its terms.
+  if (have < 8) {
+    error->message = Printf("truncated pcapng dump file; tried to read 8 bytes, only got %zu", have);
+    return;
+  }
+  if (need == 0) {
+    uint32_t type;
+    std::memcpy(&type, unit, 4);
+    bool le = le_;
+    if (type == kBlockSHB) le = kHostLittle;  // (its own byte order is unknown this short)
+    need = SecLoad32(unit + 4, le);
+  }
   error->message = Printf("truncated pcapng dump file; tried to read %zu bytes, only got %zu",
-                          need, have);
+                          need - 8, have - 8);
 }
 
 CaptureReader::Step CaptureReader::NextPcapng(uint8_t* buf, size_t avail, size_t arenaBase,
@@ -416,9 +427,7 @@ CaptureReader::Step CaptureReader::NextPcapng(uint8_t* buf, size_t avail, size_t
   *unit = len;
   uint32_t trailer = SecLoad32(buf + len - 4, le);
   if (trailer != len) {
-    Set(error, "EFORMAT",
-        Printf("block total length in header (%u) and trailer (%u) don't match", len, trailer),
-        offset_);
+    Set(error, "EFORMAT", "block total length in header and trailer don't match", offset_);
     return kBad;
   }
   switch (type) {

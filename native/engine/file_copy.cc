@@ -15,27 +15,31 @@ InterfaceDesc DescribeInterface(const Interface& itf) {
   return d;
 }
 
-bool PacketCopier::Begin(WriteError* error) {
+bool PacketCopier::Prepare(WriteError* error) {
+  if (kind_ == CaptureWriter::Kind::kPcapng) return true;
   const auto& itfs = reader_->interfaces();
-  if (kind_ == CaptureWriter::Kind::kPcapng) {
-    writer_->BeginPcapng(std::string());
-    return EnsureInterfaces(error);
-  }
-  // pcap: a pcapng input without any interface has no link type to give the header; write
+  // A pcapng input without any interface has no link type to give the header; write
   // Ethernet, as an empty capture.
   uint32_t linktype = itfs.empty() ? 1 : itfs[0].linktype;
   uint32_t snaplen = itfs.empty() ? 262144 : itfs[0].snaplen;
   if (reader_->format() == Format::kPcapng) linktype &= 0xffff;
   pcapLinktype_ = linktype;
   LinkContext ctx(linktype, snaplen, outNano_);
-  std::vector<uint8_t> header;
   std::string why;
-  if (!ctx.ok() || !ctx.Header(&header, &why)) {
+  if (!ctx.ok() || !ctx.Header(&pcapHeader_, &why)) {
     error->code = "EINVAL";
     error->message = ctx.ok() ? why : ctx.error();
     return false;
   }
-  return writer_->BeginPcap(header, outNano_);
+  return true;
+}
+
+bool PacketCopier::Begin(WriteError* error) {
+  if (kind_ == CaptureWriter::Kind::kPcapng) {
+    writer_->BeginPcapng(std::string());
+    return EnsureInterfaces(error);
+  }
+  return writer_->BeginPcap(pcapHeader_, outNano_);
 }
 
 bool PacketCopier::EnsureInterfaces(WriteError* error) {

@@ -19,8 +19,11 @@ class PacketCopier {
   PacketCopier(CaptureReader* reader, CaptureWriter* writer, CaptureWriter::Kind kind, bool outNano)
       : reader_(reader), writer_(writer), kind_(kind), outNano_(outNano) {}
 
-  // Writes the file header (pcap: libpcap's, for the input's first link type). Call after
-  // reader->Open(). False with *error when the output cannot start.
+  // Works out the file header (pcap: libpcap's, for the input's first link type) before the
+  // output is opened, so a link type libpcap cannot write leaves the output path untouched.
+  // Call after reader->Open(). False with *error when the output cannot be written.
+  bool Prepare(WriteError* error);
+  // Writes the file header into the (now open) writer.
   bool Begin(WriteError* error);
   // Writes one packet. False with *error on a write failure or a packet the output format
   // cannot hold (another link type in a pcap file, a time outside pcap's range).
@@ -34,6 +37,7 @@ class PacketCopier {
   CaptureWriter::Kind kind_;
   bool outNano_;
   uint32_t pcapLinktype_ = 0;
+  std::vector<uint8_t> pcapHeader_;
   size_t written_ = 0;  // input interfaces given an IDB so far
 };
 

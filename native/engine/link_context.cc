@@ -44,6 +44,8 @@ bool DumpHeader(pcap_t* p, std::vector<uint8_t>* out, std::string* error) {
   pcap_dumper_t* d = pcap_dump_fopen(p, f);
   if (d == nullptr) {
     *error = pcap_geterr(p);
+    // libpcap names the stream "stream: "; the caller names the file.
+    if (error->rfind("stream: ", 0) == 0) error->erase(0, 8);
     std::fclose(f);
     std::free(mem);
     return false;
