@@ -1,6 +1,7 @@
-// Tests for pcapkit's own pcapng parser (lib/pcapng.ts) on the shared capture corpus.
-// Expected values come from tshark/capinfos at test time, never from this parser.
-// Build first: npx tsc -p tsconfig.json. Run: node --test test/pcapng.test.mjs
+// Tests of pcapng reading through the public PCAPReader (the capture-file engine,
+// native/engine/capture_reader.cc) on the shared capture corpus and on files built here.
+// Expected values come from tshark/capinfos at test time, never from the reader itself.
+// Build first: npm run build:ts. Run: node --test test/pcapng.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -12,12 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
-const PARSER = require.resolve('../dist/cjs/pcapng.js');
-const ERRORS = require.resolve('../dist/cjs/errors.js');
-const { PcapngFileReader, sniffPcapngPrecision } = require(PARSER);
-const { PcapError } = require(ERRORS);
+// The CommonJS build, so that the fuzz worker (which require()s it) sees the same classes.
+const PKG = require.resolve('../dist/cjs/index.js');
+const { PCAPReader, PcapError, sniffFile } = require(PKG);
 
-const HDR_STRIDE = 8;
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = path.join(ROOT, '..', 'shared', 'corpus');
 const PCAPS = path.join(CORPUS, 'pcaps');
@@ -35,43 +34,55 @@ const MULTI_IDB = ['pcapng-example.pcapng', 'many_interfaces-1.pcapng', 'GrePack
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** Reads a whole file with the parser, growing the arena when a packet does not fit. */
-async function readAll(file, { precision = 'nano', arenaBytes = 1 << 20, maxPackets = 512 } = {}) {
-  const reader = await PcapngFileReader.open(file);
+/** A packet as a plain object, with a copy of its bytes. */
+const plain = (p) => ({
+  tsSec: p.tsSec,
+  tsNsec: p.tsNsec,
+  caplen: p.caplen,
+  length: p.length,
+  linktype: p.linktype,
+  interfaceIndex: p.interfaceIndex,
+  flags: p.flags,
+  direction: p.direction,
+  comment: p.comment,
+  data: Buffer.from(p.data),
+});
+
+/**
+ * Reads a whole file with PCAPReader, batch by batch. A read error is returned (after the
+ * packets yielded before it), not thrown. `batches` records each batch's count and arena size.
+ */
+async function readAll(file, { precision = 'nano', batchBytes = 1 << 20, batchPackets = 512 } = {}) {
+  const reader = new PCAPReader(file, { precision, batchBytes, batchPackets });
   const packets = [];
+  const batches = [];
   let error;
   try {
-    let arena = Buffer.alloc(arenaBytes);
-    const headers = new Float64Array(maxPackets * HDR_STRIDE);
-    for (;;) {
-      const r = await reader.readBatch(arena, headers, precision);
-      packets.push(...unpack(arena, headers, r.count));
-      if (r.error) error = r.error;
-      if (r.eof) break;
-      if (r.count === 0) {
-        assert.ok(r.needBytes > arena.length, 'an empty batch that is not eof must ask for bytes');
-        arena = Buffer.alloc(r.needBytes);
+    for await (const b of reader.batches()) {
+      assert.ok(b.count >= 1 && b.count <= batchPackets, `a batch of ${b.count} packets`);
+      const arena = b.arena;
+      batches.push({ count: b.count, arenaBytes: arena.length, first: packets.length });
+      for (let i = 0; i < b.count; i++) {
+        const off = b.offset(i);
+        assert.ok(off >= 0 && off + b.caplen(i) <= arena.length, `packet ${i} lies in the arena`);
+        const p = b.packet(i);
+        assert.ok(p.data.equals(arena.subarray(off, off + b.caplen(i))), 'data is the arena span');
+        assert.ok(
+          p.interfaceIndex < reader.interfaces.length,
+          `packet ${packets.length + 1}: its interface ${p.interfaceIndex} is known when it is delivered`,
+        );
+        packets.push(plain(p));
       }
     }
-    return { packets, error, interfaces: reader.interfaces.map((i) => ({ ...i })) };
-  } finally {
-    await reader.close();
+  } catch (err) {
+    assert.ok(err instanceof PcapError, `reading ${file} threw a ${err?.name}, not a PcapError`);
+    error = err;
   }
-}
-
-/** The packets of a batch as plain objects, with a copy of their bytes. */
-function unpack(arena, headers, count) {
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const [tsSec, tsNsec, caplen, len, offset, linktype, ifIndex, flags] = headers.subarray(
-      i * HDR_STRIDE,
-      (i + 1) * HDR_STRIDE,
-    );
-    assert.ok(offset % 8 === 0 && offset + caplen <= arena.length, `packet ${i} lies in the arena`);
-    const data = Buffer.from(arena.subarray(offset, offset + caplen));
-    out.push({ tsSec, tsNsec, caplen, len, offset, linktype, ifIndex, flags, data });
-  }
-  return out;
+  assert.ok(reader.closed, 'the end of the loop closed the reader');
+  assert.equal(reader.stats.packetsDelivered, packets.length);
+  const interfaces = reader.interfaces.map((i) => ({ ...i }));
+  interfaces.forEach((itf, i) => assert.equal(itf.index, i, 'interfaces[i].index === i'));
+  return { packets, error, batches, interfaces, precision: reader.precision };
 }
 
 const epoch = (p) => `${p.tsSec}.${String(p.tsNsec).padStart(9, '0')}`;
@@ -102,22 +113,24 @@ function capinfosCount(file) {
   return Number(m[1]);
 }
 
-const ourFrames = (packets) =>
-  packets.map((p) => [p.len, p.caplen, p.ifIndex, epoch(p)].join('\t'));
+/** Our packets as tsharkFrames' lines. tshark's interface_id is the id within the section. */
+const ourFrames = (packets, interfaces) =>
+  packets.map((p) =>
+    [p.length, p.caplen, interfaces[p.interfaceIndex].sectionIndex, epoch(p)].join('\t'));
 
-/** Asserts that the parser and tshark agree packet by packet, bytes included. */
+/** Asserts that PCAPReader and tshark agree packet by packet, bytes included. */
 async function compareWithTshark(file) {
   const t = tsharkFrames(file);
   assert.equal(t.status, 0, `tshark failed on ${file}`);
   const ours = await readAll(file);
   assert.equal(ours.error, undefined, `no error reading ${file}`);
   assert.equal(ours.packets.length, t.lines.length, `packet count of ${path.basename(file)}`);
-  assert.deepEqual(ourFrames(ours.packets), t.lines, `len/caplen/interface/time of ${file}`);
+  assert.deepEqual(ourFrames(ours.packets, ours.interfaces), t.lines, `len/caplen/interface/time of ${file}`);
   const raw = tsharkBytes(file);
   assert.equal(raw.length, ours.packets.length);
   ours.packets.forEach((p, i) => {
     assert.equal(p.data.toString('hex'), raw[i], `bytes of packet ${i + 1} of ${file}`);
-    assert.equal(p.linktype, ours.interfaces[p.ifIndex].linktype, `linktype of packet ${i + 1}`);
+    assert.equal(p.linktype, ours.interfaces[p.interfaceIndex].linktype, `linktype of packet ${i + 1}`);
   });
   return ours;
 }
@@ -135,15 +148,17 @@ function manifest() {
 const manifestLinktypes = (row) =>
   [...row.link_types.matchAll(/\((\d+)\)/g)].map((m) => (Number(m[1]) === 101 ? 12 : Number(m[1])));
 
-async function openError(file) {
+/** The PcapError that opening `file` throws (synchronously: regular files are read at once). */
+function openError(file) {
+  let reader;
   try {
-    const r = await PcapngFileReader.open(file);
-    await r.close();
+    reader = new PCAPReader(file);
   } catch (err) {
-    assert.ok(err instanceof PcapError, `open(${file}) threw a ${err?.name}, not a PcapError`);
+    assert.ok(err instanceof PcapError, `new PCAPReader(${file}) threw a ${err?.name}, not a PcapError`);
     return err;
   }
-  assert.fail(`open(${file}) should have failed`);
+  reader.close();
+  assert.fail(`new PCAPReader(${file}) should have failed`);
 }
 
 /** A temporary directory for one test, removed afterwards. */
@@ -159,14 +174,14 @@ function withTmpDir(fn) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. Files with several interfaces: what libpcap 1.10 refuses, and why this parser exists.
+// 1. Files with several interfaces: what libpcap 1.10 refuses.
 
 for (const name of MULTI_IDB) {
   test(`multi-interface ${name} matches tshark packet by packet`, { skip: NO_TSHARK }, async () => {
     const file = pcap(name);
     const ours = await compareWithTshark(file);
     if (HAS_CAPINFOS) assert.equal(ours.packets.length, capinfosCount(file), 'capinfos -c');
-    // These files are here because their interfaces differ; make sure the parser saw that.
+    // These files are here because their interfaces differ; make sure the reader saw that.
     const kinds = new Set(ours.interfaces.map((i) => `${i.linktype}/${i.snaplen}`));
     assert.ok(kinds.size > 1, `${name} has interfaces that differ in link type or snaplen`);
     const row = manifest().find((r) => r.name === name);
@@ -175,6 +190,11 @@ for (const name of MULTI_IDB) {
       [...new Set(manifestLinktypes(row))].sort(),
       'link types of the interfaces',
     );
+    // One section: the index in the list is the interface id of the file.
+    ours.interfaces.forEach((itf, i) => {
+      assert.equal(itf.section, 0);
+      assert.equal(itf.sectionIndex, i);
+    });
   });
 }
 
@@ -182,6 +202,8 @@ test('micro precision truncates nanoseconds like libpcap', { skip: NO_CORPUS }, 
   // pcapng-example mixes a nanosecond interface (0) and a microsecond one (1).
   const nano = await readAll(pcap('pcapng-example.pcapng'));
   const micro = await readAll(pcap('pcapng-example.pcapng'), { precision: 'micro' });
+  assert.equal(nano.precision, 'nano');
+  assert.equal(micro.precision, 'micro');
   assert.equal(micro.packets.length, nano.packets.length);
   assert.ok(nano.packets.some((p) => p.tsNsec % 1000 !== 0), 'the file has sub-microsecond stamps');
   micro.packets.forEach((p, i) => {
@@ -212,18 +234,25 @@ test('other pcapng files of the corpus match tshark', { skip: NO_TSHARK }, async
 // 3. Broken files.
 
 test('broken files give the right PcapError', { skip: NO_CORPUS }, async () => {
-  const vers1 = await openError(pcap('pcapng-invalid-vers-1.pcapng'));
+  const vers1 = openError(pcap('pcapng-invalid-vers-1.pcapng'));
   assert.equal(vers1.code, 'EFORMAT');
-  assert.match(vers1.message, /unsupported pcapng version 0\.1/);
-  const vers2 = await openError(pcap('pcapng-invalid-vers-2.pcapng'));
+  assert.match(vers1.message, /unsupported pcapng savefile version 0\.1/);
+  const vers2 = openError(pcap('pcapng-invalid-vers-2.pcapng'));
   assert.equal(vers2.code, 'EFORMAT');
-  assert.match(vers2.message, /unsupported pcapng version 1\.1/);
+  assert.match(vers2.message, /unsupported pcapng savefile version 1\.1/);
 
-  const tooLong = await openError(pcap('shb-option-too-long.pcapng'));
+  const tooLong = openError(pcap('shb-option-too-long.pcapng'));
   assert.equal(tooLong.code, 'EFORMAT');
 
-  assert.equal((await openError(pcap('empty.pcap'))).code, 'EFORMAT', 'a pcap file is not pcapng');
-  assert.equal((await openError(pcap('no-such-file.pcapng'))).code, 'ENOENT');
+  assert.equal(openError(pcap('no-such-file.pcapng')).code, 'ENOENT');
+
+  // The one engine tells the formats apart by their magic, whatever the file is called.
+  const asPcap = new PCAPReader(pcap('empty.pcap'));
+  assert.equal(asPcap.format, 'pcap', 'a pcap file is read as pcap');
+  await asPcap.close();
+  const grePcapng = new PCAPReader(pcap('GrePackets.pcap'));
+  assert.equal(grePcapng.format, 'pcapng', 'GrePackets.pcap is a pcapng file');
+  await grePcapng.close();
 
   const empty = await readAll(pcap('empty.pcapng'));
   assert.equal(empty.packets.length, 0);
@@ -240,6 +269,8 @@ test('derived-cut-mid-block.pcapng: 8 packets, then ETRUNCATED', { skip: NO_CORP
   assert.match(cut.error.message, /cut short after 8 packets/);
   // It was cut from bgp-role.pcapng: the 8 packets must be that file's first 8.
   const whole = await readAll(pcap('bgp-role.pcapng'));
+  assert.equal(whole.error, undefined);
+  assert.ok(whole.packets.length > 8);
   assert.deepEqual(cut.packets, whole.packets.slice(0, 8));
   const fileSize = fs.statSync(pcap('derived-cut-mid-block.pcapng')).size;
   assert.ok(cut.error.offset > 0 && cut.error.offset < fileSize, 'offset points into the file');
@@ -251,12 +282,12 @@ test('empty, cut and malformed files made here', { skip: NO_CORPUS }, withTmpDir
     fs.writeFileSync(f, bytes);
     return f;
   };
-  assert.equal((await openError(write('zero.pcapng', Buffer.alloc(0)))).code, 'ETRUNCATED');
+  assert.equal(openError(write('zero.pcapng', Buffer.alloc(0))).code, 'ETRUNCATED');
   const shb = fs.readFileSync(pcap('empty.pcapng'));
-  assert.equal((await openError(write('cut-shb.pcapng', shb.subarray(0, 10)))).code, 'ETRUNCATED');
-  assert.equal((await openError(write('two.pcapng', shb.subarray(0, 2)))).code, 'ETRUNCATED');
-  assert.equal((await openError(write('text.pcapng', 'hello world\n'))).code, 'EFORMAT');
-  assert.equal((await openError(dir)).code, 'EINVAL', 'a directory');
+  assert.equal(openError(write('cut-shb.pcapng', shb.subarray(0, 10))).code, 'ETRUNCATED');
+  assert.equal(openError(write('two.pcapng', shb.subarray(0, 2))).code, 'ETRUNCATED');
+  assert.equal(openError(write('text.pcapng', 'hello world\n')).code, 'EFORMAT');
+  assert.equal(openError(dir).code, 'EINVAL', 'a directory');
 
   // bgp-role.pcapng: SHB (52 bytes), IDB (20 bytes), then its first EPB at byte 72.
   const good = fs.readFileSync(pcap('bgp-role.pcapng'));
@@ -279,6 +310,7 @@ test('empty, cut and malformed files made here', { skip: NO_CORPUS }, withTmpDir
     assert.equal(r.error?.code, 'EFORMAT', what);
     assert.match(r.error.message, message, what);
     assert.equal(r.error.offset, 72, `${what}: offset of the bad block`);
+    assert.equal(r.error.packetsRead, 0, what);
   }
 }));
 
@@ -357,7 +389,11 @@ function syntheticFile() {
     shbBlock(LE, 0),
     idbBlock(LE, 1, 64, [[2, Buffer.from('eth0')], [3, Buffer.from('first\0')]]), // µs by default
     idbBlock(LE, 101, 0, [[9, u8(9)], [14, i64(LE, 100n)]]), // raw IP, ns, +100 s
-    epbBlock(LE, 0, 1_700_000_000_123_456n, bytes(60, 2), 60, [flagsOpt(LE, 0x00000001)]),
+    epbBlock(LE, 0, 1_700_000_000_123_456n, bytes(60, 2), 60, [
+      [1, Buffer.from('a comment, ünïcode')],
+      flagsOpt(LE, 0x00000001),
+      [1, Buffer.from('a second comment')],
+    ]),
     spbBlock(LE, 100, bytes(64, 3)), // cut to the snaplen (64) of interface 0
     spbBlock(LE, 10, bytes(10, 4)),
     block(5, fields(LE, ['u32', 0], ['u32', 0], ['u32', 0]), LE), // ISB: skipped
@@ -373,23 +409,32 @@ function syntheticFile() {
   ]);
 }
 
-test('a synthetic file exercises SPB, PB, flags, RAW, offsets, 2^-n and a second section',
+test('a synthetic file exercises SPB, PB, flags, comments, RAW, offsets, 2^-n and a second section',
   withTmpDir(async (dir) => {
     const file = path.join(dir, 'synthetic.pcapng');
     fs.writeFileSync(file, syntheticFile());
     const { packets, error, interfaces } = await readAll(file);
     assert.equal(error, undefined);
     assert.deepEqual(
-      packets.map((p) => [p.caplen, p.len, p.linktype, p.ifIndex, p.flags]),
+      packets.map((p) => [p.caplen, p.length, p.linktype, p.interfaceIndex, p.flags, p.direction]),
       [
-        [60, 60, 1, 0, 1],
-        [64, 100, 1, 0, 0],
-        [10, 10, 1, 0, 0],
-        [32, 1500, 12, 1, 0], // LINKTYPE_RAW 101 reported as DLT_RAW 12
-        [42, 42, 1, 0, 0],
-        [30, 30, 113, 0, 0x10000002],
+        [60, 60, 1, 0, 1, 'in'],
+        [64, 100, 1, 0, 0, undefined],
+        [10, 10, 1, 0, 0, undefined],
+        [32, 1500, 12, 1, 0, undefined], // LINKTYPE_RAW 101 reported as DLT_RAW 12
+        [42, 42, 1, 0, 0, undefined],
+        // The second section's interface 0 comes after the first section's two.
+        [30, 30, 113, 2, 0x10000002, 'out'],
       ],
     );
+    assert.deepEqual(packets.map((p) => p.comment), [
+      'a comment, ünïcode', // the first opt_comment
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     assert.deepEqual(packets.map(epoch), [
       '1700000000.123456000',
       '0.000000000', // SPBs have no timestamp
@@ -398,32 +443,53 @@ test('a synthetic file exercises SPB, PB, flags, RAW, offsets, 2^-n and a second
       '1700000002.000001000',
       '1700000003.500000953', // 524289 / 2^20 s, truncated to ns
     ]);
-    // The second section replaced the interfaces of the first.
-    assert.deepEqual(interfaces.map((i) => [i.linktype, i.tsresol]), [[113, 0x94]]);
-    assert.equal(sniffPcapngPrecision(fs.readFileSync(file)), 'micro');
+    // The interfaces of both sections, numbered across them.
+    assert.deepEqual(interfaces, [
+      {
+        index: 0, section: 0, sectionIndex: 0, linktype: 1, fileLinktype: 1, snaplen: 64,
+        name: 'eth0', description: 'first', tsresol: 6, tsoffset: 0,
+      },
+      {
+        index: 1, section: 0, sectionIndex: 1, linktype: 12, fileLinktype: 101, snaplen: 0,
+        tsresol: 9, tsoffset: 100,
+      },
+      {
+        index: 2, section: 1, sectionIndex: 0, linktype: 113, fileLinktype: 113, snaplen: 0,
+        tsresol: 0x94, tsoffset: 0,
+      },
+    ]);
+    // The file's own precision is its first interface's: micro (no if_tsresol).
+    assert.equal(sniffFile(file).format, 'pcapng');
+    assert.equal(sniffFile(file).precision, 'micro');
+    const byDefault = new PCAPReader(file);
+    assert.equal(byDefault.precision, 'micro');
+    const defaultStamps = [];
+    for await (const p of byDefault) defaultStamps.push(epoch(p));
+    assert.deepEqual(defaultStamps, packets.map((p) => epoch({ ...p, tsNsec: p.tsNsec - (p.tsNsec % 1000) })));
 
     // An SPB holding more than the snaplen (tshark calls that corrupt): like libpcap, cut it.
     const longSpb = path.join(dir, 'long-spb.pcapng');
     const spb = spbBlock(true, 100, Buffer.alloc(68));
     fs.writeFileSync(longSpb, Buffer.concat([shbBlock(true, 0), idbBlock(true, 1, 64), spb]));
-    assert.deepEqual((await readAll(longSpb)).packets.map((p) => [p.caplen, p.len]), [[64, 100]]);
+    assert.deepEqual((await readAll(longSpb)).packets.map((p) => [p.caplen, p.length]), [[64, 100]]);
 
     if (NO_TSHARK) return;
     const t = tsharkFrames(file, ['frame.packet_flags']);
     assert.equal(t.status, 0);
-    // SPBs carry no timestamp: tshark prints none, the batch format says 0. tshark prints
+    // SPBs carry no timestamp: tshark prints none, PCAPReader says 0. tshark prints
     // flags only when the option is there, which here is when they are not 0.
     const theirs = t.lines.map((l) => l.replace(/\t\t/, '\t0.000000000\t'));
     const hexFlags = (f) => (f ? `0x${f.toString(16).padStart(8, '0')}` : '');
-    const ours = ourFrames(packets).map((l, i) => `${l}\t${hexFlags(packets[i].flags)}`);
+    const ours = ourFrames(packets, interfaces).map((l, i) => `${l}\t${hexFlags(packets[i].flags)}`);
     assert.deepEqual(ours, theirs);
     assert.deepEqual(packets.map((p) => p.data.toString('hex')), tsharkBytes(file));
   }),
 );
 
-test('files and blocks larger than the 1 MiB read chunk', withTmpDir(async (dir) => {
+test('files and blocks larger than the batch', withTmpDir(async (dir) => {
   // 3000 packets of 1 to 1500 bytes (about 2.3 MiB), a 2 MiB packet and, later, a 3 MiB unknown
-  // block: block boundaries land everywhere relative to the chunks, and the window must grow.
+  // block, read in batches of 256 KiB: block boundaries land everywhere relative to the batches,
+  // the batch must grow for the big packet, and the reader must get past the big block.
   const rand = prng(42);
   const sizes = Array.from({ length: 3000 }, () => 1 + Math.floor(rand() * 1500));
   sizes[1000] = 2 << 20;
@@ -435,111 +501,174 @@ test('files and blocks larger than the 1 MiB read chunk', withTmpDir(async (dir)
   });
   const file = path.join(dir, 'big.pcapng');
   fs.writeFileSync(file, Buffer.concat(blocks));
-  const { packets, error } = await readAll(file, { arenaBytes: 256 << 10, maxPackets: 100 });
+  const batchBytes = 256 << 10;
+  const { packets, error, batches } = await readAll(file, { batchBytes, batchPackets: 100 });
   assert.equal(error, undefined);
   assert.equal(packets.length, data.length);
+  // Like libpcap, a packet is cut to the snapshot of its link type: the IDB's snaplen is 0, which
+  // for Ethernet means 262144 bytes. Its original length stays.
+  const snapshot = 262144;
   packets.forEach((p, i) => {
     assert.equal(p.tsNsec, i);
-    assert.ok(p.data.equals(data[i]), `bytes of packet ${i}`);
+    assert.equal(p.length, data[i].length, `length of packet ${i}`);
+    assert.equal(p.caplen, Math.min(data[i].length, snapshot), `caplen of packet ${i}`);
+    assert.ok(p.data.equals(data[i].subarray(0, snapshot)), `bytes of packet ${i}`);
   });
+  // The batch holding the 2 MiB packet grew for it (the 3 MiB block may make the batch after
+  // it grow too); every other batch is 256 KiB, those after the big packet included.
+  const holds = (b, i) => b.first <= i && i < b.first + b.count;
+  const grown = batches.filter((b) => b.arenaBytes !== batchBytes);
+  assert.ok(grown.some((b) => holds(b, 1000) && b.arenaBytes >= 2 << 20), 'grew for the 2 MiB packet');
+  assert.deepEqual(
+    grown.filter((b) => !holds(b, 1000) && b.first !== 2000).map((b) => [b.first, b.arenaBytes]),
+    [],
+    'other batches (first packet, arena bytes) that are not batchBytes',
+  );
 }));
 
-// 4. Small arenas and header tables.
+// 4. Small batches.
 
-test('tiny arenas deliver every packet exactly once', { skip: NO_CORPUS }, async () => {
+test('small batches deliver every packet exactly once', { skip: NO_CORPUS }, async () => {
   const file = pcap('many_interfaces-1.pcapng');
   const expected = (await readAll(file)).packets;
   assert.equal(expected.length, 64);
-  const reader = await PcapngFileReader.open(file);
-  const got = [];
-  let needBytesSeen = 0;
-  let partialBatches = 0;
-  try {
-    const headers = new Float64Array(3 * HDR_STRIDE);
-    // 1 KiB is smaller than some packets (up to 1392 bytes): needBytes, then 2 KiB for that one.
-    let arena = Buffer.alloc(1024);
-    for (let calls = 0; ; calls++) {
-      assert.ok(calls < 1000, 'reading makes progress');
-      const r = await reader.readBatch(arena, headers, 'nano');
-      assert.ok(r.count <= 3 && r.bytes <= arena.length && r.read === r.count);
-      got.push(...unpack(arena, headers, r.count));
-      if (r.eof) {
-        assert.equal(r.error, undefined);
-        break;
-      }
-      if (r.count === 0) {
-        assert.ok(r.needBytes > arena.length && r.needBytes <= 2048, `needBytes ${r.needBytes}`);
-        needBytesSeen++;
-        arena = Buffer.alloc(2048);
-        continue;
-      }
-      if (r.count < 3) partialBatches++; // a packet did not fit and waits for the next call
-      arena = Buffer.alloc(1024);
-    }
-  } finally {
-    await reader.close();
-  }
-  assert.ok(needBytesSeen > 0, 'the needBytes path was taken');
-  assert.ok(partialBatches > 0, 'some batches stopped at a packet that did not fit');
-  assert.deepEqual(
-    got.map(({ offset, ...p }) => p),
-    expected.map(({ offset, ...p }) => p),
-  );
+  // 4 KiB (the smallest batch) and 3 packets at most.
+  const small = await readAll(file, { batchBytes: 4096, batchPackets: 3 });
+  assert.equal(small.error, undefined);
+  assert.ok(small.batches.length >= 64 / 3, `${small.batches.length} batches`);
+  assert.deepEqual(small.packets, expected);
 });
 
-test('skip() skips packet blocks and reading goes on after them', { skip: NO_CORPUS }, async () => {
+test('a batch stays within batchBytes when its packets fit', { skip: NO_CORPUS }, async () => {
+  // Every packet of many_interfaces-1 (up to 1392 bytes, 1424 with its block) fits in 4 KiB, so
+  // no batch needs more; three big ones do not fit together, so some batches stop at a packet
+  // that does not fit, which waits for the next batch.
+  const file = pcap('many_interfaces-1.pcapng');
+  const small = await readAll(file, { batchBytes: 4096, batchPackets: 3 });
+  assert.equal(small.error, undefined);
+  assert.equal(small.packets.length, 64);
+  assert.ok(Math.max(...small.packets.map((p) => p.caplen)) + 32 <= 4096);
+  assert.deepEqual(
+    small.batches.filter((b) => b.arenaBytes !== 4096).map((b) => [b.first, b.arenaBytes]),
+    [],
+    'batches (first packet, arena bytes) larger than batchBytes',
+  );
+  const partial = small.batches.slice(0, -1).filter((b) => b.count < 3);
+  assert.ok(partial.length > 0, 'some batches stopped at a packet that did not fit');
+  assert.ok(small.batches.some((b) => b.count === 3), 'and some were full');
+});
+
+test('a batch smaller than a packet grows for it, and only for it', withTmpDir(async (dir) => {
+  const sizes = [100, 9000, 50, 4000, 20000, 10, 4096, 3, 70000, 1];
+  const data = sizes.map((n, i) => Buffer.alloc(n, 0x40 + i));
+  const blocks = [shbBlock(true, 0), idbBlock(true, 1, 0)];
+  data.forEach((d, i) => blocks.push(epbBlock(true, 0, BigInt(i), d, d.length)));
+  const file = path.join(dir, 'grow.pcapng');
+  fs.writeFileSync(file, Buffer.concat(blocks));
+  const { packets, error, batches } = await readAll(file, { batchBytes: 4096, batchPackets: 4 });
+  assert.equal(error, undefined);
+  assert.deepEqual(packets.map((p) => p.caplen), sizes);
+  packets.forEach((p, i) => assert.ok(p.data.equals(data[i]), `bytes of packet ${i}`));
+  for (const b of batches) {
+    const biggest = Math.max(...sizes.slice(b.first, b.first + b.count));
+    // A packet block is its data plus 32 bytes: a batch is 4 KiB unless one of its packets
+    // needs more.
+    if (biggest + 32 <= 4096) assert.equal(b.arenaBytes, 4096, `batch at packet ${b.first}`);
+    else assert.ok(b.arenaBytes >= biggest, `batch at packet ${b.first} grew for its packet`);
+  }
+  assert.ok(batches.some((b) => b.arenaBytes > 4096), 'the growing path was taken');
+}));
+
+test('interfaces met mid-file are added, and reading goes on across them', { skip: NO_CORPUS }, async () => {
+  // Replaces the old parser's skip(): take 100 packets from the iterator, then the rest.
   const file = pcap('pcapng-example.pcapng');
   const all = (await readAll(file)).packets;
-  const reader = await PcapngFileReader.open(file);
-  try {
-    assert.equal(await reader.skip(100), 100);
-    // Interface 1 is defined after packet 59, so skipping must have applied its IDB.
-    assert.equal(reader.interfaces.length, 2);
-    const arena = Buffer.alloc(1 << 20);
-    const headers = new Float64Array(512 * HDR_STRIDE);
-    const r = await reader.readBatch(arena, headers, 'nano');
-    assert.equal(r.count, all.length - 100);
-    const withoutOffset = (ps) => ps.map(({ offset, ...p }) => p);
-    assert.deepEqual(withoutOffset(unpack(arena, headers, r.count)), withoutOffset(all.slice(100)));
-    assert.equal(await reader.skip(5), 0, 'nothing left to skip');
-  } finally {
-    await reader.close();
+  assert.ok(all.length > 100);
+  const reader = new PCAPReader(file, { precision: 'nano', batchBytes: 4096, batchPackets: 8 });
+  // The header is read up to the first IDB; interface 1 is defined after packet 59.
+  assert.equal(reader.interfaces.length, 1);
+  const it = reader[Symbol.asyncIterator]();
+  const first = [];
+  for (let i = 0; i < 100; i++) {
+    const r = await it.next();
+    assert.equal(r.done, false, `packet ${i + 1}`);
+    assert.ok(r.value.interfaceIndex < reader.interfaces.length, `interface of packet ${i + 1} known`);
+    first.push(plain(r.value));
   }
-  await assert.rejects(reader.readBatch(Buffer.alloc(64), new Float64Array(8), 'nano'), {
-    code: 'ECLOSED',
-  });
+  assert.equal(reader.interfaces.length, 2, 'the second IDB was applied');
+  assert.ok(first.some((p) => p.interfaceIndex === 1), 'packets of interface 1 were among them');
+  assert.equal(reader.closed, false);
+  const rest = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    rest.push(plain(r.value));
+  }
+  assert.deepEqual(first, all.slice(0, 100));
+  assert.deepEqual(rest, all.slice(100));
+  assert.deepEqual(await it.next(), { value: undefined, done: true }, 'nothing left');
+  assert.equal(reader.closed, true, 'the end of the loop closed the reader');
+  assert.equal(reader.interfaces.length, 2, 'interfaces stay readable after close');
+  await assert.rejects(reader.batches().next(), { code: 'ECLOSED' });
 });
 
 test('one read at a time', { skip: NO_CORPUS }, async () => {
-  const reader = await PcapngFileReader.open(pcap('bgp-role.pcapng'));
-  const headers = () => new Float64Array(64 * HDR_STRIDE);
-  const first = reader.readBatch(Buffer.alloc(65536), headers(), 'nano');
-  const second = reader.readBatch(Buffer.alloc(65536), headers(), 'nano');
-  await assert.rejects(second, { code: 'EINVAL' });
-  await assert.rejects(reader.skip(1), { code: 'EINVAL' });
-  const closed = reader.close(); // waits for the read in progress
-  assert.equal((await first).count, 9);
-  await closed;
+  const reader = new PCAPReader(pcap('bgp-role.pcapng'));
+  const loop = reader.batches();
+  const first = loop.next();
+  await assert.rejects(reader.batches().next(), { code: 'EINVAL', message: /already being iterated/ });
+  await assert.rejects(reader[Symbol.asyncIterator]().next(), { code: 'EINVAL' });
+  // The refused loops did not disturb the first one.
+  const r = await first;
+  assert.equal(r.done, false);
+  assert.equal(r.value.count, 9);
+  assert.deepEqual(await loop.next(), { value: undefined, done: true });
+  assert.equal(reader.closed, true);
+
+  // close() while a read is in progress ends the loop quietly.
+  const other = new PCAPReader(pcap('bgp-role.pcapng'));
+  const pending = other.batches().next();
+  await other.close();
+  assert.deepEqual(await pending, { value: undefined, done: true });
+  assert.equal(other.closed, true);
 });
 
-test('sniffPcapngPrecision reads the first IDB', { skip: NO_CORPUS }, () => {
-  const head = (name, n = 65536) => fs.readFileSync(pcap(name)).subarray(0, n);
-  assert.equal(sniffPcapngPrecision(head('pcapng-example.pcapng')), 'nano'); // if_tsresol 9
-  assert.equal(sniffPcapngPrecision(head('doipPackets.pcapng')), 'nano');
-  assert.equal(sniffPcapngPrecision(head('many_interfaces-1.pcapng')), 'micro'); // tsresol 6
-  assert.equal(sniffPcapngPrecision(head('empty.pcapng')), 'micro'); // no if_tsresol
-  assert.equal(sniffPcapngPrecision(head('pcapng-example.pcapng', 100)), undefined, 'too short');
-  assert.equal(sniffPcapngPrecision(head('dns_tcp.pcap')), undefined, 'not pcapng');
-});
+test('sniffFile reads the first IDB', { skip: NO_CORPUS }, withTmpDir(async (dir) => {
+  const precision = (name) => {
+    const s = sniffFile(pcap(name));
+    assert.equal(s.format, 'pcapng', name);
+    // The reader delivers the same precision when not told otherwise.
+    const reader = new PCAPReader(pcap(name));
+    assert.equal(reader.precision, s.precision, `${name}: the reader's default precision`);
+    reader.close();
+    return s.precision;
+  };
+  assert.equal(precision('pcapng-example.pcapng'), 'nano'); // if_tsresol 9
+  assert.equal(precision('doipPackets.pcapng'), 'nano');
+  assert.equal(precision('many_interfaces-1.pcapng'), 'micro'); // tsresol 6
+  assert.equal(precision('empty.pcapng'), 'micro'); // no if_tsresol
 
-// 5. Mutated files: the parser may only fail with a PcapError, and must always finish.
+  // Cut inside the section header, and inside the first IDB: no precision to be had.
+  const example = fs.readFileSync(pcap('pcapng-example.pcapng'));
+  const shbLength = example.readUInt32LE(4);
+  assert.equal(example.readUInt32LE(shbLength), 1, 'the first IDB follows the SHB');
+  for (const n of [100, shbLength + 10]) {
+    const f = path.join(dir, `head-${n}.pcapng`);
+    fs.writeFileSync(f, example.subarray(0, n));
+    assert.deepEqual(sniffFile(f), { format: 'unknown' }, `cut at ${n}`);
+    assert.equal(openError(f).code, 'ETRUNCATED', `cut at ${n}`);
+  }
+  const s = sniffFile(pcap('dns_tcp.pcap'));
+  assert.equal(s.format, 'pcap', 'not pcapng');
+  assert.equal(s.precision, 'micro');
+}));
 
-// Runs in a worker so that even a synchronous endless loop can be stopped and reported.
+// 5. Mutated files: reading may only fail with a PcapError, and must always finish.
+
+// Runs in a worker so that even a loop that never ends can be stopped and reported.
 const FUZZ_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { PcapngFileReader } = require(workerData.parser);
-const { PcapError } = require(workerData.errors);
-const MAX_BLOCK = 16 * 1024 * 1024;
+const { PCAPReader, PcapError } = require(workerData.pkg);
 parentPort.on('message', async ({ file, size }) => {
   const out = { opened: false, packets: 0, code: null, bad: null };
   const fail = (e) => {
@@ -548,37 +677,38 @@ parentPort.on('message', async ({ file, size }) => {
   };
   let reader;
   try {
-    reader = await PcapngFileReader.open(file);
+    reader = new PCAPReader(file, { precision: 'nano', batchBytes: 4096, batchPackets: 16 });
     out.opened = true;
   } catch (e) {
     fail(e);
     return parentPort.postMessage(out);
   }
+  let batches = 0;
   try {
-    let arena = Buffer.alloc(4096);
-    const headers = new Float64Array(16 * 8);
-    for (let calls = 0; ; calls++) {
-      // Each productive call consumes at least one 16-byte block.
-      if (calls > size) { out.bad = 'no progress after ' + calls + ' calls'; break; }
-      const r = await reader.readBatch(arena, headers, 'nano');
-      if (r.error) fail(r.error);
-      if (r.count > 16 || r.bytes > arena.length) out.bad = 'batch overflows: ' + JSON.stringify(r);
-      for (let i = 0; i < r.count; i++) {
-        const off = headers[i * 8 + 4], cap = headers[i * 8 + 2];
-        if (off + cap > arena.length) out.bad = 'packet outside the arena';
+    for await (const b of reader.batches()) {
+      // Each batch holds at least one packet block of at least 16 bytes.
+      if (++batches > size) { out.bad = 'no progress after ' + batches + ' batches'; break; }
+      if (b.count < 1 || b.count > 16) out.bad = 'a batch of ' + b.count + ' packets';
+      const arena = b.arena;
+      for (let i = 0; i < b.count; i++) {
+        if (b.offset(i) + b.caplen(i) > arena.length) out.bad = 'packet outside the arena';
+        const itf = reader.interfaces[b.interfaceIndex(i)];
+        if (itf === undefined) out.bad = 'packet of unknown interface ' + b.interfaceIndex(i);
+        else if (itf.linktype !== b.linktype(i)) out.bad = 'packet linktype is not its interface\\'s';
       }
-      out.packets += r.count;
-      if (r.eof || out.bad) break;
-      if (r.count === 0) {
-        if (!(r.needBytes > arena.length && r.needBytes <= MAX_BLOCK)) {
-          out.bad = 'empty batch without a usable needBytes: ' + JSON.stringify(r);
-          break;
-        }
-        arena = Buffer.alloc(r.needBytes);
-      }
+      out.packets += b.count;
+      if (out.bad) break;
     }
   } catch (e) {
     fail(e);
+    if (e instanceof PcapError) {
+      // A read error comes after every whole packet was yielded, and says how many.
+      if (e.packetsRead !== out.packets) {
+        out.bad = 'packetsRead ' + e.packetsRead + ' but ' + out.packets + ' packets yielded: ' + e.message;
+      } else if (!(e.offset >= 0 && e.offset <= size)) {
+        out.bad = 'offset ' + e.offset + ' outside the file of ' + size + ' bytes: ' + e.message;
+      }
+    }
   } finally {
     await reader.close();
   }
@@ -653,8 +783,7 @@ test('mutated files only ever give PcapErrors, and always finish', {
 }, (t) => withTmpDir(async (dir) => {
   const original = fs.readFileSync(pcap('pcapng-example.pcapng'));
   const rand = prng(0x5eed);
-  const workerData = { parser: PARSER, errors: ERRORS };
-  const worker = new Worker(FUZZ_WORKER, { eval: true, workerData });
+  const worker = new Worker(FUZZ_WORKER, { eval: true, workerData: { pkg: PKG } });
   const stats = { opened: 0, packets: 0, codes: {} };
   try {
     for (let i = 0; i < 2000; i++) {
@@ -684,7 +813,7 @@ test('mutated files only ever give PcapErrors, and always finish', {
     await worker.terminate();
   }
   t.diagnostic(`mutants: ${JSON.stringify(stats)}`);
-  // The mutations must reach past open() and hit both kinds of failure, or they test little.
+  // The mutations must reach past the header and hit both kinds of failure, or they test little.
   assert.ok(stats.opened > 1000, `only ${stats.opened} mutants opened`);
   assert.ok(stats.codes.EFORMAT > 100 && stats.codes.ETRUNCATED > 100, JSON.stringify(stats));
 })());
