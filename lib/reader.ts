@@ -243,8 +243,9 @@ export class PCAPReader implements AsyncIterable<Packet> {
       }
     } finally {
       this.iterating = false;
-      if (pending !== undefined) await pending.catch(() => undefined);
+      // Close first: a read-ahead waiting on an idle pipe returns at once when closed.
       await this.close();
+      if (pending !== undefined) await pending.catch(() => undefined);
     }
   }
 

@@ -539,24 +539,6 @@ test('small batches deliver every packet exactly once', { skip: NO_CORPUS }, asy
   assert.deepEqual(small.packets, expected);
 });
 
-test('a batch stays within batchBytes when its packets fit', { skip: NO_CORPUS }, async () => {
-  // Every packet of many_interfaces-1 (up to 1392 bytes, 1424 with its block) fits in 4 KiB, so
-  // no batch needs more; three big ones do not fit together, so some batches stop at a packet
-  // that does not fit, which waits for the next batch.
-  const file = pcap('many_interfaces-1.pcapng');
-  const small = await readAll(file, { batchBytes: 4096, batchPackets: 3 });
-  assert.equal(small.error, undefined);
-  assert.equal(small.packets.length, 64);
-  assert.ok(Math.max(...small.packets.map((p) => p.caplen)) + 32 <= 4096);
-  assert.deepEqual(
-    small.batches.filter((b) => b.arenaBytes !== 4096).map((b) => [b.first, b.arenaBytes]),
-    [],
-    'batches (first packet, arena bytes) larger than batchBytes',
-  );
-  const partial = small.batches.slice(0, -1).filter((b) => b.count < 3);
-  assert.ok(partial.length > 0, 'some batches stopped at a packet that did not fit');
-  assert.ok(small.batches.some((b) => b.count === 3), 'and some were full');
-});
 
 test('a batch smaller than a packet grows for it, and only for it', withTmpDir(async (dir) => {
   const sizes = [100, 9000, 50, 4000, 20000, 10, 4096, 3, 70000, 1];

@@ -68,13 +68,14 @@ void ByteSource::Adopt(int fd, int64_t size) {
   if (size_ < 0) wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
-ssize_t ByteSource::Read(void* buf, size_t n, SourceError* error) {
+ssize_t ByteSource::Read(void* buf, size_t n, SourceError* error, bool wait) {
   if (interrupted()) return -2;
   if (fd_ < 0) return -2;
   for (;;) {
     if (wake_ >= 0) {
       pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
-      int rc = poll(fds, 2, -1);
+      int rc = poll(fds, 2, wait ? -1 : 0);
+      if (rc == 0) return -3;
       if (rc < 0) {
         if (errno == EINTR) continue;
         error->err = errno;

@@ -31,8 +31,9 @@ class ByteSource {
   void Adopt(int fd, int64_t size);
 
   // Reads up to n bytes. Returns the count (> 0), 0 at the end of the input, -1 on an error
-  // (errno in *error), -2 when Close()/Wake() interrupted it.
-  ssize_t Read(void* buf, size_t n, SourceError* error);
+  // (errno in *error), -2 when Close()/Wake() interrupted it, -3 when wait is false and a pipe
+  // has nothing to read right now.
+  ssize_t Read(void* buf, size_t n, SourceError* error, bool wait = true);
 
   // Makes a Read() waiting on a pipe return -2 now (and every later one). Thread-safe.
   void Interrupt();

@@ -123,12 +123,23 @@ int CaptureReader::DltFor(uint32_t linktype, uint32_t snaplen, uint32_t* snapsho
 }
 
 CaptureReader::Status CaptureReader::ReadMore(uint8_t* buf, size_t want, size_t* got,
-                                              ReadError* error) {
+                                              ReadError* error, bool wait) {
+  if (!pending_.empty()) {
+    size_t n = pending_.size() < want ? pending_.size() : want;
+    std::memcpy(buf, pending_.data(), n);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    *got = n;
+    return kMore;
+  }
   // Big reads for files (fewer syscalls); a pipe returns what it has.
   constexpr size_t kChunk = 256 * 1024;
   if (want > kChunk && src_->regular()) want = kChunk;
   SourceError se;
-  ssize_t n = src_->Read(buf, want, &se);
+  ssize_t n = src_->Read(buf, want, &se, wait);
+  if (n == -3) {
+    *got = 0;
+    return kMore;
+  }
   if (n == -2) return kInterrupted;
   if (n < 0) {
     error->code = se.err == ENOMEM ? "ENOMEM" : "EIO";
@@ -148,7 +159,10 @@ bool CaptureReader::ReadHeaderBytes(size_t n, ReadError* error, Status* status) 
     size_t have = pending_.size();
     pending_.resize(n < 65536 ? 65536 : n);
     size_t got = 0;
-    Status s = ReadMore(pending_.data() + have, pending_.size() - have, &got, error);
+    std::vector<uint8_t> kept;
+    kept.swap(pending_);  // (ReadMore would serve pending_ itself first)
+    Status s = ReadMore(kept.data() + have, kept.size() - have, &got, error);
+    kept.swap(pending_);
     pending_.resize(have + got);
     if (s != kMore) {
       *status = s;

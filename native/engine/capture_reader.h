@@ -135,7 +135,9 @@ class CaptureReader {
   // The error for input that ends inside a unit of `have` bytes out of `need`.
   void CutShort(size_t have, size_t need, const uint8_t* unit, ReadError* error);
   bool ReadHeaderBytes(size_t n, ReadError* error, Status* status);
-  Status ReadMore(uint8_t* buf, size_t want, size_t* got, ReadError* error);
+  // Reads into buf: first what pending_ still holds, then the source. wait = false: return
+  // with *got = 0 when a pipe has nothing to read right now.
+  Status ReadMore(uint8_t* buf, size_t want, size_t* got, ReadError* error, bool wait = true);
 
   ByteSource* src_;
   Format format_ = Format::kUnknown;
@@ -170,14 +172,13 @@ template <class Accept>
 CaptureReader::Status CaptureReader::Fill(uint8_t* arena, size_t size, size_t maxPackets,
                                           Accept&& accept, FillResult* r, ReadError* error) {
   if (format_ == Format::kUnknown) return kEof;
-  // The bytes kept from the previous call come first.
-  if (pending_.size() > size) {
-    r->needBytes = pending_.size();
-    return kMore;
+  // The bytes kept from the previous call come first (as many as fit; ReadMore takes the
+  // rest before it reads the source).
+  size_t filled = pending_.size() < size ? pending_.size() : size;
+  if (filled) {
+    std::memcpy(arena, pending_.data(), filled);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(filled));
   }
-  size_t filled = pending_.size();
-  if (filled) std::memcpy(arena, pending_.data(), filled);
-  pending_.clear();
   size_t pos = 0;
   // A batch whose packets are all rejected keeps scanning, but not for ever: return an empty
   // batch after this much, so close() and progress stay responsive.
@@ -233,15 +234,18 @@ CaptureReader::Status CaptureReader::Fill(uint8_t* arena, size_t size, size_t ma
     }
     if (filled == size) break;  // the arena is full; the rest waits for the next call
     size_t got = 0;
-    Status rs = ReadMore(arena + filled, size - filled, &got, error);
+    // A pipe that has nothing more right now: hand out what is here rather than hold back
+    // packets already read until the writer sends more.
+    Status rs = ReadMore(arena + filled, size - filled, &got, error, /*wait=*/r->accepted == 0);
     if (rs != kMore) {
       status = rs;
       break;
     }
+    if (got == 0 && !eof_) break;
     filled += got;
   }
   // Kept also after damage: Resync() starts from the damaged unit.
-  if (status != kEof && pos < filled) pending_.assign(arena + pos, arena + filled);
+  if (status != kEof && pos < filled) pending_.insert(pending_.begin(), arena + pos, arena + filled);
   return status;
 }
 
