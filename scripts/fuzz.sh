@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the native savefile reader with libFuzzer (clang, ASan + UBSan).
+# Coverage-guided fuzzing of the capture-file engine with libFuzzer (clang, ASan + UBSan).
 #
-#   scripts/fuzz.sh [SECONDS]        build native/fuzz/savefile_fuzzer.cc and fuzz for SECONDS (60)
+#   scripts/fuzz.sh [SECONDS]        build native/fuzz/capture_file_fuzzer.cc and fuzz for SECONDS (60)
 #   scripts/fuzz.sh --replay PATH..  run the fuzzer once over files or directories (crash inputs,
 #                                    test/fuzz-regressions/) and exit non-zero if one fails
 #
-# The target compiles native/savefile.cc, pcap_records.cc, bpf.cc and errors.cc directly (not the
-# addon: build/Release is never touched); see the comment at the top of the target for what it
+# The target links native/engine/*.cc, the engine the addon ships, directly (not the addon:
+# build/Release is never touched); see the comment at the top of the target for what it
 # reads and checks. Seeds: files pcapkit writes itself (test/support/fuzz-seeds.mjs: several link
 # types, both precisions, a byte-swapped file, pcapng with one and with two interfaces) and, when
 # present, every capture in ../shared/corpus/pcaps (read in place, never copied). Inputs the
@@ -63,9 +63,9 @@ command -v pcap-config >/dev/null 2>&1 || [ -f /usr/include/pcap/pcap.h ] ||
 
 # --- build (only when a source is newer than the binary)
 out=build/fuzz
-bin=$out/savefile_fuzzer
+bin=$out/capture_file_fuzzer
 mkdir -p "$out/obj" "$out/corpus" "$out/crashes"
-srcs=(native/fuzz/savefile_fuzzer.cc native/savefile.cc native/pcap_records.cc native/bpf.cc native/errors.cc)
+srcs=(native/fuzz/capture_file_fuzzer.cc native/engine/*.cc)
 napi_inc=$(node -p "require('node-addon-api').include_dir")
 node_inc=""
 for d in /usr/include/node "$(dirname "$(dirname "$(command -v node)")")/include/node"; do
@@ -77,19 +77,12 @@ inc=(-I "$napi_inc" -I "$node_inc" $(pcap-config --cflags 2>/dev/null || true))
 cxx=(clang++ -std=c++17 -g -O1 -fno-omit-frame-pointer "${defs[@]}" "${inc[@]}")
 rebuild=0
 [ -x "$bin" ] || rebuild=1
-for s in "${srcs[@]}" native/*.h; do [ "$s" -nt "$bin" ] && rebuild=1; done
+for s in "${srcs[@]}" native/engine/*.h; do [ "$s" -nt "$bin" ] && rebuild=1; done
 if [ "$rebuild" = 1 ]; then
   echo "fuzz: building $bin"
-  # errors.cc and bpf.cc also hold N-API code (MakePcapError, the BpfProgram class) that the
-  # fuzzer never calls and cannot link (no Node). Compiled without coverage instrumentation,
-  # their unused functions are dropped by --gc-sections; with it, the coverage tables keep them
-  # alive. They are still built with ASan+UBSan.
-  "${cxx[@]}" -fsanitize=address,undefined -ffunction-sections -fdata-sections -c native/errors.cc -o "$out/obj/errors.o"
-  "${cxx[@]}" -fsanitize=address,undefined -ffunction-sections -fdata-sections -c native/bpf.cc -o "$out/obj/bpf.o"
+  # The engine is plain C++ (no N-API): the target links exactly the files the addon ships.
   "${cxx[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    native/fuzz/savefile_fuzzer.cc native/savefile.cc native/pcap_records.cc \
-    "$out/obj/errors.o" "$out/obj/bpf.o" -Wl,--gc-sections \
-    $(pcap-config --libs 2>/dev/null || echo -lpcap) -o "$bin.tmp"
+    "${srcs[@]}" $(pcap-config --libs 2>/dev/null || echo -lpcap) -o "$bin.tmp"
   mv "$bin.tmp" "$bin"
 fi
 

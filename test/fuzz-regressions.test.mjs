@@ -1,7 +1,7 @@
 // Hostile files through the whole public file path, and the fuzzers' findings kept as tests.
 //
 // Where the rest of the fuzzing lives:
-//   - native reader (C++): scripts/fuzz.sh, libFuzzer + ASan/UBSan, native/fuzz/savefile_fuzzer.cc;
+//   - native reader (C++): scripts/fuzz.sh, libFuzzer + ASan/UBSan, native/fuzz/capture_file_fuzzer.cc;
 //   - every TS decoder: test/decode-fuzz.test.mjs (200k seeded decodes on every link type);
 //   - summary()/show()/decodedToJSON(): test/decode-present.test.mjs (damaged packets);
 //   - the CLI's one-line summaries (lib/cli/summary.ts): test/cli-live.test.mjs (garbage frames);
