@@ -61,10 +61,11 @@ export async function analyze(source: AnalyzeSource, options: AnalyzeOptions = {
   let reader: PCAPReader | undefined;
   let own = false;
   if (typeof source === 'string') {
-    reader = new PCAPReader(source, { ...(options.filter !== undefined ? { filter: options.filter } : {}), signal });
+    reader = await PCAPReader.open(source, { ...(options.filter !== undefined ? { filter: options.filter } : {}), signal });
     own = true;
   } else if (source instanceof PCAPReader) {
     reader = source;
+    await reader.ready; // a pipe's header may still be on its way
     if (options.filter !== undefined) reader.setFilter(options.filter);
   }
 

@@ -94,7 +94,7 @@ export function packetTime(pkt: Packet, precision: Precision): string {
 
 async function runRead(file: string, options: ReadOptions): Promise<number> {
   const filter = options.filter?.join(' ');
-  const reader = new PCAPReader(file, filter ? { filter } : {});
+  const reader = await PCAPReader.open(file, filter ? { filter } : {});
   const out = new Output();
   const decoder = new Decoder();
   const limit = options.count ?? Infinity;

@@ -77,7 +77,7 @@ async function runSend(frame: Buffer | undefined, options: SendOptions): Promise
   const file = options.file;
   if (file !== undefined) {
     // Check the file (exists, is a capture) before touching the device.
-    const probe = new PCAPReader(file);
+    const probe = await PCAPReader.open(file);
     await probe.close();
   }
   const sock = new PCAPSocket(device, { promisc: false });
@@ -103,7 +103,7 @@ async function runSend(frame: Buffer | undefined, options: SendOptions): Promise
         await sendOne(frame);
         continue;
       }
-      const reader = new PCAPReader(file as string, { signal: controller.signal });
+      const reader = await PCAPReader.open(file as string, { signal: controller.signal });
       try {
         if (reader.linktype !== sock.linktype) {
           throw new PcapError(
