@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { PCAPReader, PcapError, checkFile, repairFile, sniffFile } from '../dist/esm/index.mjs';
+import { PCAPReader, PcapError, checkFile, repairFile } from '../dist/esm/index.mjs';
 import { corpusSkip, corpusFile, loadManifest, manifestRow, repoRoot } from './support/corpus.mjs';
 import {
   capinfosCount,
@@ -174,20 +174,6 @@ function assertPcapError(err, code, what) {
 // micro precision but leaves nsecFactor_ = 1, so libpcap's microseconds are taken as
 // nanoseconds. pcapng files with microsecond interfaces default to 'micro', so this hits every
 // such file read with default options.
-const BUG_MICRO_WITHOUT_MAGIC = "known bug: pcapng/stdin read at 'micro' precision lose 3 digits (nsecFactor_)";
-
-async function probeMicroWithoutMagic() {
-  if (skip) return false;
-  try {
-    const path = corpusFile('bgp-role.pcapng');
-    const micro = (await readAll(path, { precision: 'micro' })).packets;
-    const nano = (await readAll(path, { precision: 'nano' })).packets;
-    return micro.some((p, i) => p.tsNsec !== nano[i].tsNsec - (nano[i].tsNsec % 1000));
-  } catch {
-    return false; // let the tests themselves show whatever is wrong
-  }
-}
-const microWithoutMagicBug = await probeMicroWithoutMagic();
 
 // ---------------------------------------------------------------------------------------------
 // every file libpcap reads: packet by packet against libpcap
@@ -203,11 +189,7 @@ test('the corpus has files to compare', { skip }, () => {
 
 for (const row of readable) {
   const { name } = row;
-  const opts = { skip };
-  if (microWithoutMagicBug && row.format === 'pcapng' && sniffFile(row.path).precision === 'micro') {
-    opts.todo = BUG_MICRO_WITHOUT_MAGIC;
-  }
-  test(`reads ${name} exactly as libpcap does`, opts, async (t) => {
+  test(`reads ${name} exactly as libpcap does`, { skip }, async (t) => {
     const path = corpusFile(name);
     const { packets, error, reader } = await readAll(path);
 
@@ -421,8 +403,7 @@ test('checkFile: intact files report every packet, byte and snaplen-truncated pa
       assert.equal(report.firstTimestamp, undefined);
     } else if (
       !(row.name in TIMESTAMPS_FROM_TSHARK) &&
-      !(row.name in OUT_OF_RANGE_FRACTIONS) &&
-      !(microWithoutMagicBug && row.format === 'pcapng') // reported in the TODO tests above
+      !(row.name in OUT_OF_RANGE_FRACTIONS)
     ) {
       const first = dump.records[0];
       const last = dump.records[dump.records.length - 1];
@@ -465,9 +446,7 @@ test('the corpus has files cut short', { skip }, () => {
 });
 
 for (const row of cutFiles) {
-  const opts = { skip };
-  if (microWithoutMagicBug && row.format === 'pcapng') opts.todo = BUG_MICRO_WITHOUT_MAGIC;
-  test(`repairFile(${row.name}): a valid file with exactly the readable packets`, opts, async () => {
+  test(`repairFile(${row.name}): a valid file with exactly the readable packets`, { skip }, async () => {
     const dir = makeTmpDir();
     const out = join(dir, `${row.name}.repaired.pcap`);
     const n = tcpdumpTimestamps(row.path).packets.length;
@@ -619,6 +598,6 @@ test("reads '-' (standard input) piped from a file", { skip }, () => {
   assert.match(got.error.message, new RegExp(`\\b${n} packets?\\b`));
 });
 
-test("reads '-' at micro precision", { skip, todo: microWithoutMagicBug && BUG_MICRO_WITHOUT_MAGIC }, () => {
+test("reads '-' at micro precision", { skip }, () => {
   for (const name of stdinFiles) checkStdinRead(name, 'micro');
 });
