@@ -3,7 +3,8 @@
 // a loop / letting a process exit. The floods run on the loopback of a private network
 // namespace (127.0.0.1 there), so no other capture on this machine sees them; close() tests use
 // 127.0.0.1 here. Needs root and ip (iproute2); skips with the reason otherwise.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { PCAPSocket } from '../dist/esm/index.mjs';
@@ -210,15 +211,7 @@ test('event-loop lag while a plain for await consumes a loopback flood: 1 ms tim
 // ---- close() ----
 
 // These need capture rights only, no namespaces.
-const canCapture = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const needCapture = canCapture ? false : 'capturing needs root or cap_net_raw (run as root, as CI does)';
+const needCapture = captureSkip();
 const udpPort = () => 44000 + Math.floor(Math.random() * 10000);
 
 test('close() from another task ends a loop waiting on a quiet link within the timeout', { skip: needCapture, timeout: 20_000 }, async (t) => {

@@ -2,7 +2,8 @@
 // with pcapkit's builders: text summary, --json (the same analysis as analyze()), --html,
 // -f filters (checked against tcpdump's count), damaged files, errors, and the progress bar
 // (only on a terminal).
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,8 +15,8 @@ import { expected, writeTrafficCapture } from './support/analyze-fixtures.mjs';
 
 const BIN = join(repoRoot, 'bin', 'pcapkit.js');
 const dir = makeTmpDir('pcapkit-cli-stats-');
-const tcpdumpSkip = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).error ? 'tcpdump is not installed' : false;
-const scriptSkip = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'script (util-linux) is not installed';
+const tcpdumpSkip = tool('tcpdump');
+const scriptSkip = tool('script', { status: true, pkg: 'util-linux' });
 
 let file;
 before(async () => {

@@ -12,7 +12,7 @@
 //   where tshark costs ~200 ms. tshark (an independent implementation) is used on top for the
 //   packets libpcap cannot deliver (pcapng files with interfaces of different link types), for
 //   the timestamps tcpdump cannot print, and as a cross-check on the snaplen-truncated files.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -147,11 +147,6 @@ function isMixed(row) {
   return row.libpcap.kind === 'READ_ERROR' && MIXED_INTERFACES.test(row.libpcap.message);
 }
 
-/** True when pcapkit's own pcapng parser is still the placeholder (lib/pcapng.ts). */
-function pcapngParserMissing(err) {
-  return err instanceof PcapError && err.code === 'ENOTSUP' && /pcapng/i.test(err.message);
-}
-
 /** Link type as tcpdump names it (or gives its number, for link types libpcap has no name for). */
 function assertLinktype(actual, td, what = 'link type') {
   if (td.linktypeName !== undefined) assert.equal(actual.linktypeName, td.linktypeName, what);
@@ -163,14 +158,9 @@ function assertPcapError(err, code, what) {
   assert.equal(err.code, code, `${what}: code (${err.message})`);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Known pcapkit bugs (reported by the author of this file). Each has a probe; while the probe
-// finds the bug, the tests it breaks are marked TODO (reported, not failing the suite). Once it
-// is fixed the probe turns false and those tests are ordinary tests again.
-// ---------------------------------------------------------------------------------------------
-
-// A file whose pcap magic the native side cannot peek (pcapng, or standard input) read at
-// precision 'micro' gets tsNsec = (microseconds / 1000) * 1000: native/offline.cc opens it at
+// A known pcapkit bug these tests catch (they fail while it is there; no probe turns them into
+// TODOs): a file whose pcap magic the native side cannot peek (pcapng, or standard input) read
+// at precision 'micro' gets tsNsec = (microseconds / 1000) * 1000: native/offline.cc opens it at
 // micro precision but leaves nsecFactor_ = 1, so libpcap's microseconds are taken as
 // nanoseconds. pcapng files with microsecond interfaces default to 'micro', so this hits every
 // such file read with default options.
@@ -211,10 +201,6 @@ for (const row of readable) {
 
     const n = td.packets.length;
     const mixed = isMixed(row);
-    if (mixed && pcapngParserMissing(error)) {
-      t.skip(`pcapkit's pcapng parser is not available yet: ${error.message}`);
-      return;
-    }
     if (row.libpcap.kind === 'READ_ERROR' && !mixed) {
       // Cut short: every whole packet, then ETRUNCATED naming the packet count and libpcap's words.
       assertPcapError(error, 'ETRUNCATED', 'error after the last whole packet');
@@ -422,7 +408,6 @@ test('checkFile: broken files are truncated / corrupt with the readable packet c
     if (kind === 'ok' && !(row.name in REFUSED_ON_PURPOSE)) continue;
     const report = await checkFile(row.path);
     if (isMixed(row)) {
-      if (pcapngParserMissing(report.error)) continue; // pcapkit's pcapng parser not there yet
       const { rows } = tsharkFields(row.path, ['frame.number']);
       assert.equal(report.status, 'intact', `${row.name}: ${report.error && report.error.message}`);
       assert.equal(report.packets, rows.length, `${row.name}: every packet (tshark count)`);

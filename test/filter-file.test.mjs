@@ -2,7 +2,7 @@
 // byte, for every expression and input below (several link types, byte orders, precisions,
 // pcap and pcapng). Expression/input pairs that libpcap refuses to compile must be refused by
 // filterFile too, with libpcap's own message.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

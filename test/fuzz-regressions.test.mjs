@@ -15,9 +15,11 @@
 // failure allowed is a PcapError of a file-content kind (EFORMAT / ETRUNCATED); checkFile must
 // agree with the reader and a repaired file must read back whole.
 //
-// test/fuzz-regressions/ (when present) holds minimized inputs that once crashed or hung a
-// fuzzer; each is read the same way.
-import { test } from 'node:test';
+// test/fuzz-regressions/ holds small hostile inputs (built byte by byte by test/support/
+// fuzz-findings.mjs, written by scripts/make-fuzz-regressions.mjs: cut headers, lying lengths, a
+// pcapng trailer that disagrees, an option past its block, a packet before any IDB ...); each is
+// read the same way, and those damaged in one definite way must end in the error it calls for.
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Live capture on loopback. Needs root (or cap_net_raw); skips with the reason otherwise.
-import { test } from 'node:test';
+import { test, captureSkip, skipFor, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,15 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { PCAPSocket, PcapError } from '../dist/esm/index.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const canCapture = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const needRoot = canCapture ? false : 'capturing needs root or cap_net_raw (run as root, as CI does)';
+const needRoot = captureSkip();
 
 function udpPort() {
   return 40000 + Math.floor(Math.random() * 20000);
@@ -155,19 +147,15 @@ test('close() from another task ends the loop and lets the process exit', { skip
 });
 
 test('unprivileged capture fails with EPERM and says how to grant it', { skip: needRoot }, (t) => {
-  let setpriv;
-  try {
-    setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
-  } catch {
-    return t.skip('setpriv (util-linux) is not installed');
-  }
+  if (skipFor(t, tool('setpriv', { pkg: 'util-linux' }))) return;
+  const setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
   const script = `
     const { PCAPSocket } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))});
     try { new PCAPSocket('lo'); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); }`;
   const r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000, cwd: '/' });
   if (/Cannot find module|EACCES|permission denied/i.test(r.stderr)) {
     // e.g. a checkout under a 0700 directory; test/privileges.test.mjs checks this with a readable copy
-    return t.skip(`the user nobody cannot load pcapkit from ${root}`);
+    if (skipFor(t, `the user nobody cannot load pcapkit from ${root}`)) return;
   }
   assert.match(r.stdout, /^EPERM /, r.stderr);
   assert.match(r.stdout, /setcap cap_net_raw,cap_net_admin\+eip/);

@@ -4,7 +4,7 @@
 //
 // The packets are built here by hand (Ethernet / Linux cooked / raw IPv4 + UDP); corpus files
 // are only used, when present, for the reader -> writer round trips.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
