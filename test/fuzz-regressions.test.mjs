@@ -30,6 +30,7 @@ import {
 } from '../dist/esm/index.mjs';
 import { summarize } from '../dist/cjs/cli/summary.js';
 import { writeSeedFiles } from './support/fuzz-seeds.mjs';
+import { findings } from './support/fuzz-findings.mjs';
 import { makeTmpDir } from './support/tmpdir.mjs';
 
 const REGRESSIONS = new URL('./fuzz-regressions/', import.meta.url).pathname;
@@ -269,19 +270,33 @@ test('a link type libpcap cannot write leaves the output file untouched (EINVAL,
 const regressionFiles = existsSync(REGRESSIONS)
   ? readdirSync(REGRESSIONS).filter((f) => !f.endsWith('.md')).sort()
   : [];
+const built = new Map(findings().map((f) => [f.name, f]));
 
-test('inputs that once broke a fuzzer now read cleanly or end in a PcapError', {
-  skip: regressionFiles.length === 0 ? 'no fuzzer finding recorded in test/fuzz-regressions/' : false,
-}, async (t) => {
+test('test/fuzz-regressions/ holds exactly the findings test/support/fuzz-findings.mjs builds', () => {
+  assert.ok(regressionFiles.length > 0, `no finding in ${REGRESSIONS} (node scripts/make-fuzz-regressions.mjs writes them)`);
+  assert.deepEqual(regressionFiles, [...built.keys()].sort(), 'the folder lists the builders\' files (node scripts/make-fuzz-regressions.mjs)');
+  for (const name of regressionFiles) {
+    assert.ok(readFileSync(join(REGRESSIONS, name)).equals(built.get(name).bytes), `${name} is what its builder makes`);
+  }
+});
+
+test('inputs that once broke a fuzzer now read cleanly or end in a PcapError', async (t) => {
+  assert.ok(regressionFiles.length > 0, `no finding in ${REGRESSIONS}`);
   const dir = makeTmpDir('pcapkit-fuzz-');
   for (const name of regressionFiles) {
     const file = join(REGRESSIONS, name);
+    const expect = built.get(name)?.expect;
     for (const precision of ['micro', 'nano']) {
       for (const batchBytes of [4096, 1 << 20]) {
-        const read = await readLikeAUser(file, `${name} (${precision}, ${batchBytes})`, { precision, batchBytes, batchPackets: 3 });
+        const what = `${name} (${precision}, ${batchBytes})`;
+        const read = await readLikeAUser(file, what, { precision, batchBytes, batchPackets: 3 });
+        if (expect) {
+          assert.equal(read.error?.code, expect.code, `${what}: ${built.get(name).about}: ${read.error?.message}`);
+          assert.equal(read.packets, expect.packets, `${what}: packets before the damage`);
+        }
         if (precision === 'nano' && batchBytes === 4096) await checkAndRepair(file, read, name, dir);
       }
     }
-    t.diagnostic(`${name}: ok`);
+    t.diagnostic(`${name}: ${expect ? `${expect.packets} packet(s), then ${expect.code}` : 'ok'}`);
   }
 });
