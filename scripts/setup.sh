@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets pcapkit up from a fresh clone on Debian/Ubuntu: installs libpcap-dev when it is
 # missing (and, with --with-tools, the tools the tests compare against: tcpdump, tshark,
-# capinfos, scapy, and chromium for the HTML report test), installs the npm dependencies (which
+# capinfos, scapy, chromium for the HTML report test, and ping for the ICMP sniff test), installs the npm dependencies (which
 # builds the addon) and compiles the TS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,7 @@ if [ "$with_tools" = 1 ]; then
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
   # scapy's own summary()/show(), the oracle of the presentation test
   /usr/bin/python3 -c 'import scapy' >/dev/null 2>&1 || need+=(python3-scapy)
 fi

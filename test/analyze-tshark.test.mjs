@@ -3,20 +3,20 @@
 // (tcp.stream, port reuse included) with exact bytes, and TCP retransmissions
 // (`tcp.analysis.retransmission`) and out-of-order segments per stream — on a capture with
 // known retransmissions written by pcapkit's builders and writer, and on the shared corpus.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, corpusSkip, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, PCAPReader } from '../dist/esm/index.mjs';
-import { haveTshark, pairKey, tsharkAnalysis, tsharkSize } from './support/tshark-conv.mjs';
+import { pairKey, tsharkAnalysis, tsharkSize } from './support/tshark-conv.mjs';
 import { expected, writeTrafficCapture } from './support/analyze-fixtures.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = path.resolve(root, '../shared/corpus/pcaps');
-const TSHARK = haveTshark();
-const noTshark = TSHARK ? false : 'tshark is not installed';
+const noTshark = tool('tshark');
 
 /**
  * Compares an analysis with tshark's; returns the differences as text (empty when they agree).
@@ -136,7 +136,7 @@ const NO_DURATIONS = {
 };
 
 test('corpus: conversations, streams, retransmissions and out-of-order segments agree with tshark', {
-  skip: !fs.existsSync(CORPUS) ? 'no corpus at ../shared/corpus' : noTshark,
+  skip: corpusSkip || noTshark,
 }, async (t) => {
   const files = fs.readdirSync(CORPUS).sort();
   const compared = [];

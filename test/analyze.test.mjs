@@ -1,7 +1,8 @@
 // analyze(): hierarchy, conversations, applications, intervals, data series, limits and sources,
 // on captures written by pcapkit's own builders and writer (see support/analyze-fixtures.mjs).
 // The comparisons with tshark are in analyze-tshark.test.mjs.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,11 @@ import {
   payload,
 } from '../dist/esm/index.mjs';
 import { T0, expected, trafficFrames, writeTrafficCapture } from './support/analyze-fixtures.mjs';
+import { tsharkConversations, tsharkHierarchy } from './support/tshark-conv.mjs';
+
+// Expected counts come from tshark (-z io,phs, -z conv) or from the fixture's own description
+// (support/analyze-fixtures.mjs `expected`), never from numbers written here.
+const tsharkSkip = tool('tshark');
 
 let dir;
 let file;
@@ -51,17 +57,22 @@ test('totals and time span match what was written', async () => {
   assert.equal(r.error, undefined);
 });
 
-test('protocol hierarchy counts each layer path', async () => {
+test('protocol hierarchy counts each layer path as tshark -z io,phs does', { skip: tsharkSkip }, async () => {
   const r = await analyze(file);
   const h = Object.fromEntries(r.hierarchy.map((e) => [e.path, e]));
+  const phs = tsharkHierarchy(file);
+  assert.equal(phs.get('eth')?.frames, frames.length, 'oracle self-check: tshark read every frame');
   assert.equal(h.eth.packets, frames.length);
   assert.equal(h.eth.depth, 0);
-  assert.equal(h['eth/arp'].packets, 2);
-  assert.equal(h['eth/ipv6/tcp'].packets, 6);
-  assert.equal(h['eth/ipv4/icmp'].packets, 2);
-  assert.equal(h['eth/ipv4/udp/dns'].packets, 10);
-  assert.equal(h['eth/vlan/ipv4/udp'].packets, 1);
-  assert.equal(h['eth/ipv4/tcp'].packets, 32);
+  // every path both name (pcapkit's leaves are 'data', tshark's the application protocols)
+  const both = r.hierarchy.filter((e) => phs.has(e.path)).map((e) => e.path);
+  for (const p of ['eth/arp', 'eth/ipv6/tcp', 'eth/ipv4/icmp', 'eth/ipv4/udp/dns', 'eth/vlan/ipv4/udp', 'eth/ipv4/tcp']) {
+    assert.ok(both.includes(p), `${p} in both hierarchies (pcapkit: ${Object.keys(h).join(', ')})`);
+  }
+  for (const p of both) {
+    assert.equal(h[p].packets, phs.get(p).frames, `${p} packets`);
+    assert.equal(h[p].bytes, phs.get(p).bytes, `${p} bytes`);
+  }
   // a parent counts what its children count, plus what ends there
   for (const e of r.hierarchy) {
     const kids = r.hierarchy.filter((k) => k.depth === e.depth + 1 && k.path.startsWith(`${e.path}/`));
@@ -107,27 +118,31 @@ test('host pairs: packets and bytes each way, times, applications, repeat interv
   const dns = hp.find((x) => pair(x) === '10.0.0.1 10.0.0.53');
   assert.deepEqual(dns.applications, ['DNS']);
   assert.equal(dns.conversations, expected.dnsConversations);
-  assert.equal(dns.repeat.events, 5);
+  assert.equal(dns.repeat.events, expected.dnsConversations);
   assert.ok(Math.abs(dns.repeat.mean - expected.dnsInterval) < 1e-9);
   assert.ok(Math.abs(dns.repeat.stdev) < 1e-9);
   const web = hp.find((x) => pair(x) === '10.0.0.1 10.0.0.2');
   assert.equal(web.retransmissions, expected.retransmissions);
   assert.equal(web.outOfOrder, expected.outOfOrder);
-  assert.equal(web.conversations, 2); // the port reuse made a second TCP conversation
+  assert.equal(web.conversations, expected.tcpStreams.length); // the port reuse made a second TCP conversation
   assert.deepEqual(web.applications, ['HTTP']);
-  assert.equal(web.applicationStats[0].conversations, 2);
+  assert.equal(web.applicationStats[0].conversations, expected.tcpStreams.length);
   const v6 = hp.find((x) => x.ipVersion === 6);
   assert.deepEqual([v6.a.address, v6.b.address], ['2001:db8::1', '2001:db8::443']);
   assert.deepEqual(v6.applications, ['TLS']);
 });
 
-test('5-tuples: port reuse splits a TCP connection; TCP diagnoses per connection', async () => {
+test('5-tuples: port reuse splits a TCP connection; TCP diagnoses per connection', { skip: tsharkSkip }, async () => {
   const r = await analyze(file);
+  const conv = { tcp: tsharkConversations(file, 'tcp'), udp: tsharkConversations(file, 'udp') };
+  const webRows = conv.tcp.filter((c) => c.b.port === 80).sort((x, y) => x.start - y.start);
+  assert.equal(webRows.length, expected.tcpStreams.length, 'oracle self-check: tshark sees the designed TCP streams');
   const web = r.conversations.flows
     .filter((f) => f.transport === 'tcp' && f.b.port === 80)
     .sort((x, y) => x.firstTime - y.firstTime);
-  assert.equal(web.length, 2);
+  assert.equal(web.length, webRows.length);
   web.forEach((f, i) => {
+    assert.equal(f.packets, webRows[i].total.frames, `stream ${i} packets (tshark -z conv,tcp)`);
     const e = expected.tcpStreams[i];
     for (const k of Object.keys(e)) assert.equal(f.tcp[k], e[k], `stream ${i} ${k}`);
     assert.equal(f.retransmissions, e.retransmissions);
@@ -140,19 +155,25 @@ test('5-tuples: port reuse splits a TCP connection; TCP diagnoses per connection
   assert.ok(Math.abs(web[0].tcp.firstRtt - 0.02) < 1e-9);
   assert.ok(web[0].id < web[1].id);
   assert.equal(web[0].hostPair, web[1].hostPair);
-  // bad = retransmissions + out-of-order + gap + duplicate ACKs (3)
-  assert.equal(web[0].bad, 3 + 1 + 1 + 3);
+  // bad = retransmissions + out-of-order + gap + duplicate ACKs
+  const s0 = expected.tcpStreams[0];
+  assert.equal(web[0].bad, s0.retransmissions + s0.outOfOrder + s0.lostSegments + s0.duplicateAcks);
+  const total = (k) => sum(expected.tcpStreams.map((s) => s[k]));
   assert.equal(r.tcp.retransmissions, expected.retransmissions);
   assert.equal(r.tcp.outOfOrder, expected.outOfOrder);
-  assert.equal(r.tcp.fastRetransmissions, 1);
-  assert.equal(r.tcp.spuriousRetransmissions, 1);
-  assert.equal(r.tcp.duplicateAcks, 3);
+  assert.equal(r.tcp.fastRetransmissions, total('fastRetransmissions'));
+  assert.equal(r.tcp.spuriousRetransmissions, total('spuriousRetransmissions'));
+  assert.equal(r.tcp.duplicateAcks, total('duplicateAcks'));
+  const ntpRows = conv.udp.filter((c) => c.a.port === 123 || c.b.port === 123);
   const ntp = r.conversations.flows.filter((f) => f.application === 'NTP');
-  assert.equal(ntp.length, 1);
+  assert.equal(ntp.length, ntpRows.length);
+  assert.equal(ntp[0].packets, ntpRows[0].total.frames);
   assert.equal(ntp[0].tcp, undefined);
   assert.deepEqual(ntp[0].a, { address: '10.0.0.1', port: 123 });
   const icmp = r.conversations.flows.find((f) => f.transport === 'icmp');
-  assert.equal(icmp.packets, 2);
+  assert.equal(icmp.packets, tsharkHierarchy(file).get('eth/ipv4/icmp').frames);
+  // every TCP and UDP conversation tshark lists, and ICMP's
+  assert.equal(r.conversations.flows.filter((f) => f.transport !== 'icmp').length, conv.tcp.length + conv.udp.length);
   assert.equal(icmp.a.port, undefined);
   assert.equal(r.conversations.flowCount, r.conversations.flows.length);
   // sorted by bytes
@@ -167,7 +188,7 @@ test('applications: names from the table, shares, repeat and packet intervals', 
   assert.equal(sum(r.applications.map((a) => a.packets)), r.packets);
   assert.equal(sum(r.applications.map((a) => a.bytes)), r.bytes);
   assert.ok(Math.abs(sum(r.applications.map((a) => a.share)) - 1) < 1e-9);
-  assert.equal(app.DNS.conversations, 5);
+  assert.equal(app.DNS.conversations, expected.dnsConversations);
   assert.ok(Math.abs(app.DNS.repeat.mean - 2) < 1e-9);
   assert.equal(app.NTP.conversations, 1);
   assert.equal(app.NTP.repeat.mean, null);

@@ -1,7 +1,7 @@
 // Packet builders: every combination is checked twice, by tshark (checksums "Good", and the
 // fields it decodes equal to what was asked for) and by pcapkit's own Decoder (decode(build(x))
 // gives x back, field by field).
-import { test } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import {
 import { makeTmpDir } from './support/tmpdir.mjs';
 import { tsharkFields } from './support/oracle.mjs';
 
-const tsharkSkip = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).error ? 'tshark is not installed' : false;
+const tsharkSkip = tool('tshark');
 const dir = makeTmpDir('pcapkit-build-');
 
 const MAC_A = '02:00:00:00:00:0a';

@@ -1,5 +1,6 @@
 // capturePackets(fn): what the block did, decryptable with its key log (root; tshark; openssl).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip, skipFor } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -11,14 +12,7 @@ import { collect } from './support/collect.mjs';
 import { toolsSkip } from './support/oracle.mjs';
 import { opensslSkip, startHttpsServer } from './support/tls-server.mjs';
 
-const rootSkip = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch {
-    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
-  }
-})();
+const rootSkip = captureSkip();
 const skip = rootSkip || opensslSkip;
 
 let server;
@@ -74,7 +68,7 @@ test('https.get and fetch inside the block are captured and decryptable; a reque
     assert.equal(statSync(cap.dir).mode & 0o777, 0o700);
     assert.equal(statSync(cap.path).mode & 0o777, 0o600);
     assert.equal(statSync(cap.keylogPath).mode & 0o777, 0o600);
-    if (toolsSkip) return t.skip(toolsSkip);
+    if (skipFor(t, toolsSkip)) return;
     const uris = decryptedUris(cap.path, cap.keylogPath);
     assert.ok(uris.includes('/inside-https'), `decrypted: ${uris}`);
     assert.ok(uris.includes('/inside-fetch'), `decrypted: ${uris}`);

@@ -3,7 +3,8 @@
 // a loop / letting a process exit. The floods run on the loopback of a private network
 // namespace (127.0.0.1 there), so no other capture on this machine sees them; close() tests use
 // 127.0.0.1 here. Needs root and ip (iproute2); skips with the reason otherwise.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { PCAPSocket } from '../dist/esm/index.mjs';
@@ -60,9 +61,15 @@ let abMax = 0;
 const gaps = [];
 let last = performance.now();
 let flooding = false;
+let ticksWithWork = 0; // timer ticks during the flood with packets consumed since the tick before
+let packetsAtTick = 0;
 const iv = setInterval(() => {
   const now = performance.now();
-  if (flooding) gaps.push(now - last);
+  if (flooding) {
+    gaps.push(now - last);
+    if (packets !== packetsAtTick) ticksWithWork++;
+  }
+  packetsAtTick = packets;
   last = now;
   const m = process.memoryUsage();
   if (m.rss > rssMax) rssMax = m.rss;
@@ -125,7 +132,7 @@ const q = (f) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(f * gap
 console.log(JSON.stringify({
   mode, sent, batches, duringFlood, packets, marker, stats, error, closed: sock.closed,
   rss0, rssMax, abMax, elapsed: performance.now() - t0,
-  gaps: { n: gaps.length, p50: q(0.5), p99: q(0.99), max: gaps.at(-1) ?? null },
+  gaps: { n: gaps.length, p50: q(0.5), p99: q(0.99), max: gaps.at(-1) ?? null }, ticksWithWork,
 }));
 `;
 
@@ -197,28 +204,24 @@ test('backpressure: a slow consumer with maxQueued 2 keeps memory bounded and th
   assert.ok(fastLoss < slowLoss / 2, 'the fast consumer loses far less than the slow one');
 });
 
-test('event-loop lag while a plain for await consumes a loopback flood: 1 ms timer gaps p99 < 20 ms', { skip, timeout: 60_000 }, async (t) => {
+test('a plain for await consuming a loopback flood keeps the event loop turning between batches', { skip, timeout: 60_000 }, async (t) => {
+  // Not a latency goal (the gaps are in the diagnostic; absolute goals belong in the bench, a
+  // loaded machine stretches any gap): what cannot flake is that a 1 ms timer kept running
+  // while packets were being consumed, again and again, i.e. the consumer handed the loop back
+  // between batches. A consumer that held the loop for the whole flood would show a tick or two
+  // with work done since the one before, not dozens.
   // Small datagrams: the most packets, so the most JS work per second.
   const r = await flood('fast', 43000, { size: 64 });
-  t.diagnostic(describe(r));
+  t.diagnostic(`${describe(r)}; ${r.ticksWithWork} timer ticks with packets consumed since the one before`);
   assert.equal(r.error, null);
   assert.ok(r.packets > 10_000, `the consumer was busy: ${r.packets} packets`);
-  assert.ok(r.gaps.n > 200, `the timer ran ${r.gaps.n} times during the flood`);
-  assert.ok(r.gaps.p99 < 20, `p99 gap ${r.gaps.p99.toFixed(2)} ms`);
+  assert.ok(r.ticksWithWork >= 20, `the timer ran between packets only ${r.ticksWithWork} times during the flood (of ${r.gaps.n} ticks)`);
 });
 
 // ---- close() ----
 
 // These need capture rights only, no namespaces.
-const canCapture = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const needCapture = canCapture ? false : 'capturing needs root or cap_net_raw (run as root, as CI does)';
+const needCapture = captureSkip();
 const udpPort = () => 44000 + Math.floor(Math.random() * 10000);
 
 test('close() from another task ends a loop waiting on a quiet link within the timeout', { skip: needCapture, timeout: 20_000 }, async (t) => {

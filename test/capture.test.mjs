@@ -1,5 +1,6 @@
 // capture(): timed and counted captures to files, on loopback (root only).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -9,14 +10,7 @@ import { PCAPReader, PCAPSocket, capture, defaultCaptureName } from '../dist/esm
 import { collect } from './support/collect.mjs';
 import { capinfosCount, toolsSkip } from './support/oracle.mjs';
 
-const needRoot = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch {
-    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
-  }
-})();
+const needRoot = captureSkip();
 
 let dir;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'pcapkit-capture-'))));

@@ -1,5 +1,6 @@
 // pcapkit capture -- CMD: the bundle of what a command did, decryptable (root, tshark, openssl).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,14 +12,7 @@ import { toolsSkip } from './support/oracle.mjs';
 import { opensslSkip, startHttpsServer } from './support/tls-server.mjs';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'pcapkit.js');
-const skip = (() => {
-  try {
-    new PCAPSocket('lo').close();
-  } catch {
-    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
-  }
-  return opensslSkip || toolsSkip;
-})();
+const skip = captureSkip() || opensslSkip || toolsSkip;
 
 let server;
 let dir;

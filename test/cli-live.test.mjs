@@ -1,7 +1,8 @@
 // `pcapkit devices`, `sniff` and `send`, run for real (node bin/pcapkit.js ...) on the loopback
 // device, plus the one-line summariser against tcpdump on corpus captures. Capturing needs root
 // (or cap_net_raw): those tests skip with the reason otherwise. Traffic only goes to 127.0.0.1.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, captureSkip, corpusSkip, skipFor, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -16,23 +17,11 @@ import { parsePcap } from './support/oracle.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin', 'pcapkit.js');
 const pcaps = resolve(root, '..', 'shared', 'corpus', 'pcaps');
-const corpusSkip = existsSync(pcaps) ? false : `real-capture corpus not found at ${pcaps}`;
 
-const rootSkip = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch (err) {
-    return `capturing on lo needs root or cap_net_raw (new PCAPSocket('lo') threw ${err.code})`;
-  }
-})();
-
-function hasTool(name, args = ['--version']) {
-  return spawnSync(name, args, { stdio: 'ignore' }).error === undefined;
-}
-const tcpdumpSkip = hasTool('tcpdump') ? false : 'tcpdump is not installed';
-const capinfosSkip = hasTool('capinfos') ? false : 'capinfos is not installed';
-const pingSkip = hasTool('ping', ['-V']) ? false : 'ping is not installed';
+const rootSkip = captureSkip();
+const tcpdumpSkip = tool('tcpdump');
+const capinfosSkip = tool('capinfos', { pkg: 'wireshark-common' });
+const pingSkip = tool('ping', { args: ['-V'], pkg: 'iputils-ping' });
 
 /** Every child process gets killed after this long, so a hang fails instead of blocking. */
 const CHILD_LIMIT_MS = 20000;
@@ -159,7 +148,8 @@ function bits(mask) {
   return mask.split('.').reduce((n, o) => n + Number(o).toString(2).replaceAll('0', '').length, 0);
 }
 
-test('devices --json lists lo with 127.0.0.1; the table shows it with its prefix length', async () => {
+const ipSkip = tool('ip', { args: ['-V'], status: true, pkg: 'iproute2' });
+test('devices --json lists lo with 127.0.0.1; the table shows it with its prefix length', { skip: ipSkip }, async () => {
   const j = await pcapkit('devices', '--json');
   assert.equal(j.code, 0, j.stderr);
   const devices = JSON.parse(j.stdout);
@@ -171,11 +161,9 @@ test('devices --json lists lo with 127.0.0.1; the table shows it with its prefix
   assert.equal(v4.addr, '127.0.0.1');
 
   // the prefix the kernel reports (`ip -o -4 addr show lo`: "inet 127.0.0.1/8 ...")
-  let prefix = bits(v4.netmask);
-  if (hasTool('ip', ['-V'])) {
-    const ip = execFileSync('ip', ['-o', '-4', 'addr', 'show', 'lo'], { timeout: CHILD_LIMIT_MS }).toString();
-    prefix = Number(/inet 127\.0\.0\.1\/(\d+)/.exec(ip)[1]);
-  }
+  const ip = execFileSync('ip', ['-o', '-4', 'addr', 'show', 'lo'], { timeout: CHILD_LIMIT_MS }).toString();
+  const prefix = Number(/inet 127\.0\.0\.1\/(\d+)/.exec(ip)[1]);
+  assert.equal(bits(v4.netmask), prefix, 'the netmask has the prefix length the kernel reports');
   const t = await pcapkit('devices');
   assert.equal(t.code, 0, t.stderr);
   const lines = t.stdout.split('\n');
@@ -372,7 +360,7 @@ test('sniff errors: bad filter EFILTER, unknown device ENODEV, bad options 64', 
   }
 });
 
-const setprivSkip = rootSkip ? false : hasTool('setpriv', ['--version']) ? false : 'setpriv is not installed';
+const setprivSkip = rootSkip ? false : tool('setpriv', { pkg: 'util-linux' });
 test('sniff without capture privileges exits 1 with EPERM and the setcap hint', { skip: setprivSkip }, (t) => {
   // Unprivileged already: run it as it is. As root: run it as the user nobody, with no capabilities.
   const args = [process.execPath, BIN, 'sniff', '-i', 'lo', '-c', '1'];
@@ -384,8 +372,7 @@ test('sniff without capture privileges exits 1 with EPERM and the setcap hint', 
       });
   const stderr = r.stderr.toString();
   if (!rootSkip && /Cannot find module|EACCES|permission denied/i.test(stderr) && !/EPERM/.test(stderr)) {
-    t.skip(`the user nobody cannot run pcapkit from ${root}`);
-    return;
+    if (skipFor(t, `the user nobody cannot run pcapkit from ${root}`)) return;
   }
   assert.equal(r.status, 1, stderr);
   assert.match(stderr, /^pcapkit: EPERM: lo: .*setcap cap_net_raw,cap_net_admin\+eip/);

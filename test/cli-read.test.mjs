@@ -1,7 +1,8 @@
 // `pcapkit read`, run for real (node bin/pcapkit.js read ...) on captures the test writes with
 // pcapkit's builders. Timestamps, counts and filters are checked against tcpdump, hex dumps
 // against `hexdump -C`.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { repoRoot } from './support/corpus.mjs';
 
 const BIN = join(repoRoot, 'bin', 'pcapkit.js');
 const dir = makeTmpDir('pcapkit-cli-read-');
-const tcpdumpSkip = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).error ? 'tcpdump is not installed' : false;
-const hexdumpSkip = spawnSync('hexdump', ['-C', '/dev/null'], { stdio: 'ignore' }).status === 0 ? false : 'hexdump is not installed';
+const tcpdumpSkip = tool('tcpdump');
+const hexdumpSkip = tool('hexdump', { args: ['-C', '/dev/null'], status: true, pkg: 'bsdextrautils' });
 
 const A = { src: '10.0.0.1', dst: '10.0.0.2' };
 const FRAMES = [

@@ -2,7 +2,8 @@
 // with pcapkit's builders: text summary, --json (the same analysis as analyze()), --html,
 // -f filters (checked against tcpdump's count), damaged files, errors, and the progress bar
 // (only on a terminal).
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,12 +11,33 @@ import { join } from 'node:path';
 import { analyze } from '../dist/esm/index.mjs';
 import { makeTmpDir } from './support/tmpdir.mjs';
 import { repoRoot } from './support/corpus.mjs';
-import { expected, writeTrafficCapture } from './support/analyze-fixtures.mjs';
+import { expected, trafficFrames, writeTrafficCapture } from './support/analyze-fixtures.mjs';
+import { tsharkConversations, tsharkCount, tsharkHierarchy } from './support/tshark-conv.mjs';
 
 const BIN = join(repoRoot, 'bin', 'pcapkit.js');
 const dir = makeTmpDir('pcapkit-cli-stats-');
-const tcpdumpSkip = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).error ? 'tcpdump is not installed' : false;
-const scriptSkip = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'script (util-linux) is not installed';
+const tcpdumpSkip = tool('tcpdump');
+const scriptSkip = tool('script', { status: true, pkg: 'util-linux' });
+const tsharkSkip = tool('tshark');
+
+// Expected counts come from tshark (-z io,phs, -z conv, display filters) or from the fixture's
+// own description (support/analyze-fixtures.mjs), never from numbers written here.
+const frameCount = trafficFrames().length;
+/** What tshark counts in FILE: host pairs, 5-tuples (TCP, UDP, and ICMP host pairs), hierarchy. */
+function oracle(file) {
+  const conv = (kind, filter) => tsharkConversations(file, kind, filter);
+  const tcp = conv('tcp');
+  const udp = conv('udp');
+  return {
+    phs: tsharkHierarchy(file),
+    hostPairs: conv('ip').length + conv('ipv6').length,
+    flows: tcp.length + udp.length + conv('ip', 'icmp').length,
+    tcp,
+    udp,
+    count: (filter) => tsharkCount(file, filter),
+  };
+}
+const reEscape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 let file;
 before(async () => {
@@ -31,28 +53,38 @@ function run(args, options = {}) {
   });
 }
 
-test('text summary: totals, hierarchy, applications, top conversations, TCP diagnoses', async () => {
+test('text summary: totals, hierarchy, applications, top conversations, TCP diagnoses', { skip: tsharkSkip }, async () => {
   const r = await run(['stats', file]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   const out = r.stdout;
   const a = await analyze(file);
   assert.match(out, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${a.packets} packets, `));
-  assert.match(out, /6 host pairs, 11 conversations \(5-tuples\), 2 non-IP packets/);
-  assert.match(out, /TCP: 38 segments, 4 retransmissions \(1 fast, 1 spurious\), 1 out of order, 1 previous segment not captured, 3 duplicate ACKs/);
+  const o = oracle(file);
+  const n = (filter) => o.count(filter);
+  assert.ok(out.includes(`${o.hostPairs} host pairs, ${o.flows} conversations (5-tuples), ${n('not ip and not ipv6')} non-IP packets`), out);
+  const ta = (flag) => n(`tcp.analysis.${flag}`);
+  assert.ok(out.includes(`TCP: ${n('tcp')} segments, ${ta('retransmission')} retransmissions (${ta('fast_retransmission')} fast, ${ta('spurious_retransmission')} spurious), ` +
+    `${ta('out_of_order')} out of order, ${ta('lost_segment')} previous segment not captured, ${ta('duplicate_ack')} duplicate ACKs`), out);
   assert.match(out, /\nProtocol hierarchy\n/);
-  assert.match(out, /\n {6}tcp +32 /);
+  assert.match(out, new RegExp(`\\n {6}tcp +${o.phs.get('eth/ipv4/tcp').frames} `));
   assert.match(out, /\nApplications\n/);
-  assert.match(out, /\n {2}DNS +10 +770 bytes +5\.5% +5 +2\.00 s ± 0\.00 ms\n/);
+  const dns = o.phs.get('eth/ipv4/udp/dns');
+  assert.ok(dns.bytes < 1000, 'oracle self-check: the DNS bytes print as plain bytes');
+  const dnsConversations = o.udp.filter((c) => c.a.port === 53 || c.b.port === 53).length;
+  const share = ((100 * dns.bytes) / o.phs.get('eth').bytes).toFixed(1);
+  assert.match(out, new RegExp(`\\n {2}DNS +${dns.frames} +${dns.bytes} bytes +${reEscape(share)}% +${dnsConversations} +${reEscape(expected.dnsInterval.toFixed(2))} s ± 0\\.00 ms\\n`));
   // the top host pair and its counts each way
   const hostsPart = out.split('Top conversations (host pairs, by bytes)\n')[1];
   const firstHost = hostsPart.split('\n')[1];
   const top = a.topConversations(1).hostPairs[0];
   assert.deepEqual([top.a.address, top.b.address], expected.topHostPair);
   assert.match(firstHost, new RegExp(`^ {2}${top.a.address} +<-> +${top.b.address} +${top.packets} +${top.aToB.packets} +${top.bToA.packets} `));
-  assert.match(firstHost, / HTTP +4 +1$/);
+  const onPair = `ip.addr==${top.a.address} && ip.addr==${top.b.address}`;
+  assert.match(firstHost, new RegExp(` HTTP +${n(`${onPair} && tcp.analysis.retransmission`)} +${n(`${onPair} && tcp.analysis.out_of_order`)}$`));
   const flowsPart = out.split('Top conversations (5-tuples, by bytes)\n')[1];
-  assert.match(flowsPart.split('\n')[1], /^ {2}tcp +10\.0\.0\.1:40000 +<-> +10\.0\.0\.2:80 +HTTP +25 /);
+  const stream0 = o.tcp.filter((c) => c.b.port === 80).sort((x, y) => x.start - y.start)[0];
+  assert.match(flowsPart.split('\n')[1], new RegExp(`^ {2}tcp +10\\.0\\.0\\.1:40000 +<-> +10\\.0\\.0\\.2:80 +HTTP +${stream0.total.frames} `));
   assert.match(flowsPart, /\[2001:db8::1\]:41000 +<-> +\[2001:db8::443\]:443 +TLS/);
   // no control characters when not on a terminal
   assert.doesNotMatch(out + r.stderr, /\x1b/);
@@ -61,17 +93,17 @@ test('text summary: totals, hierarchy, applications, top conversations, TCP diag
   assert.equal(top1.stdout.split('Top conversations (host pairs, by bytes)\n')[1].split('\n\n')[0].split('\n').length, 2);
 });
 
-test('--json is the analysis analyze() gives, every conversation included', async () => {
+test('--json is the analysis analyze() gives, every conversation included', { skip: tsharkSkip }, async () => {
   const r = await run(['stats', file, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   const a = JSON.parse(JSON.stringify(await analyze(file)));
   assert.deepEqual(j, a);
-  assert.equal(j.conversations.flows.length, 11);
+  assert.equal(j.conversations.flows.length, oracle(file).flows);
   assert.equal(j.tcp.retransmissions, expected.retransmissions);
   const b = JSON.parse((await run(['stats', file, '--json', '--bucket', '5'])).stdout);
   assert.equal(b.dataSeries.bucket, 5);
-  assert.equal(b.dataSeries.times.length, 3);
+  assert.equal(b.dataSeries.times.length, Math.floor(trafficFrames().at(-1).t / 5) + 1, '5 s buckets from the first packet to the last');
 });
 
 test('--html writes the self-contained report; the input is never overwritten', async () => {
@@ -138,7 +170,7 @@ test('stats reads standard input', async () => {
     fs.createReadStream(file).pipe(child.stdin);
   });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).packets, 56);
+  assert.equal(JSON.parse(r.stdout).packets, frameCount);
 });
 
 test('a progress bar on a terminal, cleared before the summary', { skip: scriptSkip }, () => {

@@ -1,6 +1,7 @@
 // The `pcapkit` command line, run for real (node bin/pcapkit.js ...) on generated captures and
 // on the shared corpus. Expected values come from tcpdump and capinfos at test time.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, corpusSkip, needAll, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,18 +13,9 @@ import { PCAPWriter } from '../dist/esm/index.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin', 'pcapkit.js');
 const pcaps = resolve(root, '..', 'shared', 'corpus', 'pcaps');
-const corpusSkip = existsSync(pcaps) ? false : `real-capture corpus not found at ${pcaps}`;
 const corpus = (name) => join(pcaps, name);
 
-function hasTool(name) {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const toolSkip = hasTool('tcpdump') && hasTool('capinfos') ? false : 'tcpdump and capinfos are needed';
+const toolSkip = needAll(tool('tcpdump'), tool('capinfos', { pkg: 'wireshark-common' }));
 const skipCorpus = corpusSkip || toolSkip;
 
 let dir;

@@ -12,14 +12,14 @@
 //   where tshark costs ~200 ms. tshark (an independent implementation) is used on top for the
 //   packets libpcap cannot deliver (pcapng files with interfaces of different link types), for
 //   the timestamps tcpdump cannot print, and as a cross-check on the snaplen-truncated files.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { PCAPReader, PcapError, checkFile, repairFile, sniffFile } from '../dist/esm/index.mjs';
+import { PCAPReader, PcapError, checkFile, repairFile } from '../dist/esm/index.mjs';
 import { corpusSkip, corpusFile, loadManifest, manifestRow, repoRoot } from './support/corpus.mjs';
 import {
   capinfosCount,
@@ -147,11 +147,6 @@ function isMixed(row) {
   return row.libpcap.kind === 'READ_ERROR' && MIXED_INTERFACES.test(row.libpcap.message);
 }
 
-/** True when pcapkit's own pcapng parser is still the placeholder (lib/pcapng.ts). */
-function pcapngParserMissing(err) {
-  return err instanceof PcapError && err.code === 'ENOTSUP' && /pcapng/i.test(err.message);
-}
-
 /** Link type as tcpdump names it (or gives its number, for link types libpcap has no name for). */
 function assertLinktype(actual, td, what = 'link type') {
   if (td.linktypeName !== undefined) assert.equal(actual.linktypeName, td.linktypeName, what);
@@ -163,31 +158,12 @@ function assertPcapError(err, code, what) {
   assert.equal(err.code, code, `${what}: code (${err.message})`);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Known pcapkit bugs (reported by the author of this file). Each has a probe; while the probe
-// finds the bug, the tests it breaks are marked TODO (reported, not failing the suite). Once it
-// is fixed the probe turns false and those tests are ordinary tests again.
-// ---------------------------------------------------------------------------------------------
-
-// A file whose pcap magic the native side cannot peek (pcapng, or standard input) read at
-// precision 'micro' gets tsNsec = (microseconds / 1000) * 1000: native/offline.cc opens it at
+// A known pcapkit bug these tests catch (they fail while it is there; no probe turns them into
+// TODOs): a file whose pcap magic the native side cannot peek (pcapng, or standard input) read
+// at precision 'micro' gets tsNsec = (microseconds / 1000) * 1000: native/offline.cc opens it at
 // micro precision but leaves nsecFactor_ = 1, so libpcap's microseconds are taken as
 // nanoseconds. pcapng files with microsecond interfaces default to 'micro', so this hits every
 // such file read with default options.
-const BUG_MICRO_WITHOUT_MAGIC = "known bug: pcapng/stdin read at 'micro' precision lose 3 digits (nsecFactor_)";
-
-async function probeMicroWithoutMagic() {
-  if (skip) return false;
-  try {
-    const path = corpusFile('bgp-role.pcapng');
-    const micro = (await readAll(path, { precision: 'micro' })).packets;
-    const nano = (await readAll(path, { precision: 'nano' })).packets;
-    return micro.some((p, i) => p.tsNsec !== nano[i].tsNsec - (nano[i].tsNsec % 1000));
-  } catch {
-    return false; // let the tests themselves show whatever is wrong
-  }
-}
-const microWithoutMagicBug = await probeMicroWithoutMagic();
 
 // ---------------------------------------------------------------------------------------------
 // every file libpcap reads: packet by packet against libpcap
@@ -203,11 +179,7 @@ test('the corpus has files to compare', { skip }, () => {
 
 for (const row of readable) {
   const { name } = row;
-  const opts = { skip };
-  if (microWithoutMagicBug && row.format === 'pcapng' && sniffFile(row.path).precision === 'micro') {
-    opts.todo = BUG_MICRO_WITHOUT_MAGIC;
-  }
-  test(`reads ${name} exactly as libpcap does`, opts, async (t) => {
+  test(`reads ${name} exactly as libpcap does`, { skip }, async (t) => {
     const path = corpusFile(name);
     const { packets, error, reader } = await readAll(path);
 
@@ -229,10 +201,6 @@ for (const row of readable) {
 
     const n = td.packets.length;
     const mixed = isMixed(row);
-    if (mixed && pcapngParserMissing(error)) {
-      t.skip(`pcapkit's pcapng parser is not available yet: ${error.message}`);
-      return;
-    }
     if (row.libpcap.kind === 'READ_ERROR' && !mixed) {
       // Cut short: every whole packet, then ETRUNCATED naming the packet count and libpcap's words.
       assertPcapError(error, 'ETRUNCATED', 'error after the last whole packet');
@@ -421,8 +389,7 @@ test('checkFile: intact files report every packet, byte and snaplen-truncated pa
       assert.equal(report.firstTimestamp, undefined);
     } else if (
       !(row.name in TIMESTAMPS_FROM_TSHARK) &&
-      !(row.name in OUT_OF_RANGE_FRACTIONS) &&
-      !(microWithoutMagicBug && row.format === 'pcapng') // reported in the TODO tests above
+      !(row.name in OUT_OF_RANGE_FRACTIONS)
     ) {
       const first = dump.records[0];
       const last = dump.records[dump.records.length - 1];
@@ -441,7 +408,6 @@ test('checkFile: broken files are truncated / corrupt with the readable packet c
     if (kind === 'ok' && !(row.name in REFUSED_ON_PURPOSE)) continue;
     const report = await checkFile(row.path);
     if (isMixed(row)) {
-      if (pcapngParserMissing(report.error)) continue; // pcapkit's pcapng parser not there yet
       const { rows } = tsharkFields(row.path, ['frame.number']);
       assert.equal(report.status, 'intact', `${row.name}: ${report.error && report.error.message}`);
       assert.equal(report.packets, rows.length, `${row.name}: every packet (tshark count)`);
@@ -465,9 +431,7 @@ test('the corpus has files cut short', { skip }, () => {
 });
 
 for (const row of cutFiles) {
-  const opts = { skip };
-  if (microWithoutMagicBug && row.format === 'pcapng') opts.todo = BUG_MICRO_WITHOUT_MAGIC;
-  test(`repairFile(${row.name}): a valid file with exactly the readable packets`, opts, async () => {
+  test(`repairFile(${row.name}): a valid file with exactly the readable packets`, { skip }, async () => {
     const dir = makeTmpDir();
     const out = join(dir, `${row.name}.repaired.pcap`);
     const n = tcpdumpTimestamps(row.path).packets.length;
@@ -621,6 +585,6 @@ test("reads '-' (standard input) piped from a file", { skip }, () => {
   assert.match(got.error.message, new RegExp(`\\b${n} packets?\\b`));
 });
 
-test("reads '-' at micro precision", { skip, todo: microWithoutMagicBug && BUG_MICRO_WITHOUT_MAGIC }, () => {
+test("reads '-' at micro precision", { skip }, () => {
   for (const name of stdinFiles) checkStdinRead(name, 'micro');
 });

@@ -1,6 +1,6 @@
 // ARP / RARP decoder: hand-built requests and replies, other address sizes, truncation, and
 // real packets against tshark (arp.* fields).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { ARP, Decoder, LayerType } from '../dist/esm/index.mjs';

@@ -2,7 +2,7 @@
 // several types, compression), hostile names (pointer loops, pointers out of bounds, extended
 // labels, over-long names), counts larger than the message, truncation, and real messages
 // against tshark.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { DNS, Decoder, LayerType, readDnsName } from '../dist/esm/index.mjs';

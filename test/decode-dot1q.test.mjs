@@ -1,6 +1,6 @@
 // 802.1Q / 802.1ad tag decoder: hand-built tag stacks, truncation, and real tagged frames
 // against tshark (vlan.id, vlan.priority, vlan.dei, vlan.etype, ieee8021ad.id).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, LayerType, MAX_VLAN_TAGS } from '../dist/esm/index.mjs';

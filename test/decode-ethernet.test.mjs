@@ -1,6 +1,6 @@
 // Ethernet decoder: hand-built frames, truncation at every header byte, and real corpus
 // frames against tshark (eth.src, eth.dst, eth.type, eth.len).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, Ethernet, LayerType } from '../dist/esm/index.mjs';

@@ -1,6 +1,6 @@
 // ICMP and ICMPv6 decoders: hand-built echo, error and short messages, truncation, and real
 // messages against tshark (type, code, checksum, echo identifier and sequence).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, ICMPv4, ICMPv6, LayerType } from '../dist/esm/index.mjs';

@@ -1,6 +1,6 @@
 // IPv4 decoder: hand-built headers (options, fragments, odd lengths), truncation at every
 // header byte, and real packets against tshark (ip.* fields, fragments of ip-frag.pcap).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, IPv4, LayerType } from '../dist/esm/index.mjs';

@@ -1,7 +1,7 @@
 // IPv6 decoder: fixed header, extension-header chains (hop-by-hop, routing, fragment,
 // destination options, AH), fragments, jumbograms, text form of addresses, truncation at every
 // header byte, and real packets against tshark.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, IPv6, LayerType, ipv6String } from '../dist/esm/index.mjs';

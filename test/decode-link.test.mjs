@@ -2,7 +2,7 @@
 // host byte order) and LOOP (108, network order), raw IP link types (12, 14, 101, 228, 229),
 // and link types without a decoder. Hand-built headers, truncation, and real captures against
 // tshark (sll.*, null.family).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, LayerType, LinuxSLL, LinuxSLL2, Loopback, firstLayerFor } from '../dist/esm/index.mjs';

@@ -2,7 +2,7 @@
 // decodedToJSON() and hexdump() (byte for byte `hexdump -C`). Built packets have exact expected
 // strings (the format is scapy's; scapy itself, when installed, checks them too); corpus
 // packets are checked against tshark.
-import { test } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,14 +36,10 @@ const A = { src: '10.0.0.1', dst: '10.0.0.2' };
 const MAC1 = '00:11:22:33:44:55';
 const MAC2 = '66:77:88:99:aa:bb';
 
-function hasCommand(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
-const hexdumpSkip = hasCommand('hexdump', ['-C', '/dev/null']) ? false : 'hexdump (bsdextrautils) is not installed';
-const tsharkSkip = hasCommand('tshark', ['--version']) ? false : 'tshark is not installed';
+const hexdumpSkip = tool('hexdump', { args: ['-C', '/dev/null'], status: true, pkg: 'bsdextrautils' });
+const tsharkSkip = tool('tshark');
 const PY = '/usr/bin/python3';
-const scapySkip = hasCommand(PY, ['-c', 'import scapy.all']) ? false : 'scapy (python3-scapy) is not installed';
+const scapySkip = tool(PY, { args: ['-c', 'import scapy.all'], status: true, pkg: 'python3-scapy' });
 
 /** A Linux cooked (v1) header for an EtherType: packet type, ARPHRD_ETHER, 6-byte address. */
 function sllHeader(protocol, packetType = 0) {

@@ -4,7 +4,7 @@
 // with the straight path switched off, and the two are compared field by field: on generated
 // packets cut at every length, on packets with their header bytes bent into edge cases, and on
 // every corpus file.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { Decoder, LayerType, PCAPReader, build, ether, dot1q, ipv4, ipv6, tcp, udp, icmp, dnsQuery, payload } from '../dist/esm/index.mjs';
 import { layerObjects } from '../dist/cjs/decode/summary.js';

@@ -1,7 +1,7 @@
 // TCP decoder: hand-built segments (every flag, every option kind the decoder reads, broken
 // option lists, data offsets 0..15), truncation at every header byte, and real segments
 // against tshark (ports, seq/ack, flags, window, options).
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, LayerType, TCP, TCP_FLAGS } from '../dist/esm/index.mjs';

@@ -12,7 +12,7 @@
 // >= 99.9%. All explained pairs are listed with their reason in the test output.
 //
 // Build first: npx tsc -p tsconfig.json && node scripts/make-esm.mjs
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

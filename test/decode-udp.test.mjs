@@ -1,6 +1,6 @@
 // UDP decoder: hand-built datagrams (length field shorter/longer than the data, 0, < 8),
 // DNS ports, truncation, and real datagrams against tshark.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 
 import { Decoder, LayerType, UDP } from '../dist/esm/index.mjs';

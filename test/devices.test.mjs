@@ -1,5 +1,5 @@
 // listDevices() against what `ip` reports for the same machine.
-import { test } from 'node:test';
+import { test, skipFor } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { listDevices, DEFAULT_DEVICE } from '../dist/esm/index.mjs';
@@ -27,7 +27,7 @@ test('loopback and the any pseudo-device are listed with the right flags', () =>
 
 test('addresses match `ip -j addr show`', (t) => {
   const ip = ipAddresses();
-  if (!ip) return t.skip('the ip command (iproute2) is not available');
+  if (skipFor(t, !ip && 'ip is not installed (apt-get install iproute2; scripts/setup.sh --with-tools installs it)')) return;
   const byName = new Map(listDevices().map((d) => [d.name, d]));
   for (const itf of ip) {
     const dev = byName.get(itf.ifname);

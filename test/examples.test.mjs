@@ -2,7 +2,8 @@
 // with inputs the test makes itself: generated capture files, loopback traffic, and a network
 // namespace of its own. Expected values come from tcpdump, tshark and hexdump, or from the
 // packets the test itself sent.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, captureSkip, need, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
@@ -21,14 +22,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'examples');
 const tmp = makeTmpDir('pcapkit-examples-');
 
-const rootSkip = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch {
-    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
-  }
-})();
+const rootSkip = captureSkip();
 
 // ---- compiling and running the examples -------------------------------------------------
 
@@ -125,7 +119,7 @@ test('every example type-checks against the package types and compiles', () => {
 });
 
 const typedoc = join(root, 'node_modules', '.bin', 'typedoc');
-test('npm run docs: TypeDoc builds the API reference with no errors, a page per public class', { skip: !existsSync(typedoc) && 'typedoc is not installed (npm install)' }, () => {
+test('npm run docs: TypeDoc builds the API reference with no errors, a page per public class', { skip: !existsSync(typedoc) && need('typedoc is not installed (npm install)') }, () => {
   const out = join(tmp, 'api');
   const r = spawnSync(typedoc, ['--out', out, '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
@@ -257,7 +251,7 @@ for (const linktype of ['EN10MB', 'NULL', 'RAW']) {
   });
 }
 
-const hexdumpSkip = spawnSync('hexdump', ['-C', '/dev/null'], { stdio: 'ignore' }).status === 0 ? false : 'hexdump (bsdextrautils) is not installed';
+const hexdumpSkip = tool('hexdump', { args: ['-C', '/dev/null'], status: true, pkg: 'bsdextrautils' });
 test('tcp-data --debug: every packet read hexdumped exactly as `hexdump -C` does it', { skip: hexdumpSkip }, async () => {
   const { file, frames } = writeFlows('EN10MB');
   const r = await runExample('tcp-data', ['--file', file, '--debug']);

@@ -24,7 +24,8 @@
 // timestamp, so a file's records can be compared with what was written byte for byte. Files
 // are walked record by record here (walkPcap), independently of the library; tcpdump and
 // capinfos have the last word on whether a file is valid.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, captureSkip, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -58,16 +59,9 @@ const ENDLESS_WRITER = join(root, 'test', 'support', 'endless-writer.mjs');
 /** Every child process is killed after this long, and every wait gives up: a hang fails. */
 const LIMIT_MS = 20_000;
 
-const rootSkip = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch (err) {
-    return `needs root: capturing on lo (new PCAPSocket('lo') threw ${err.code})`;
-  }
-})();
+const rootSkip = captureSkip();
 
-const editcapSkip = spawnSync('editcap', ['--version'], { stdio: 'ignore' }).error === undefined ? false : 'editcap is not installed';
+const editcapSkip = tool('editcap', { pkg: 'wireshark-common' });
 
 const dir = makeTmpDir('pcapkit-faults-');
 const tmp = (name) => join(dir, name);

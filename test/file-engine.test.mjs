@@ -8,7 +8,8 @@
 // tcpdump, tshark and capinfos at run time; where those tools cannot read a crafted file (mixed
 // link types for libpcap, sub-nanosecond or 2^-n resolutions for tshark) from the builder's own
 // description of what it wrote.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // byte, for every expression and input below (several link types, byte orders, precisions,
 // pcap and pcapng). Expression/input pairs that libpcap refuses to compile must be refused by
 // filterFile too, with libpcap's own message.
-import { test } from 'node:test';
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,8 +71,8 @@ async function rejection(promise) {
   assert.fail('expected a rejection');
 }
 
-// Known pcapkit bug (reported by the author of this file), detected by a probe: while present,
-// the tests it breaks are marked TODO instead of failing the suite.
+// A known pcapkit bug these tests catch (they fail while it is there; no probe turns them into
+// TODOs):
 //
 // Filters are compiled against pcap_open_dead() (native/bpf.cc CompiledFilter::Compile), not
 // against the savefile's own handle as tcpdump does. For DLT_NULL / DLT_LOOP libpcap's code
@@ -80,32 +80,9 @@ async function rejection(promise) {
 // IPv6) tests only Linux's AF_INET6 = 10 instead of the BSD values 24/28/30 a capture file can
 // hold, and the address family of a byte-swapped file is not swapped. filterFile, the reader's
 // `filter` option and setFilter() select nothing where tcpdump selects packets.
-const BUG_NULL_FILTER = 'known bug: filters on DLT_NULL/LOOP files are compiled for a live capture (pcap_open_dead)';
-const NULL_LINKTYPES = new Set(['NULL', 'LOOP']);
-
-async function probeNullFilterBug() {
-  if (skip) return false;
-  try {
-    const input = corpusFile('null_loopback.pcap');
-    const expected = outPath('probe-td');
-    tcpdumpFilter(input, expected, 'ip6');
-    const r = await filterFile(input, outPath('probe'), 'ip6');
-    return r.packetsWritten !== capinfosCount(expected).count;
-  } catch {
-    return false; // let the tests themselves show whatever is wrong
-  }
-}
-const nullFilterBug = await probeNullFilterBug();
-
-/** libpcap's DLT name of a corpus file, from the manifest ("NULL(0)" -> "NULL"). */
-function linktypeNameOf(name) {
-  return manifestRow(name).libpcap_datalink.replace(/\(.*$/, '');
-}
 
 for (const name of INPUTS) {
-  const opts = { skip };
-  if (nullFilterBug && NULL_LINKTYPES.has(linktypeNameOf(name))) opts.todo = BUG_NULL_FILTER;
-  test(`filterFile(${name}) == tcpdump -r -w for ${EXPRESSIONS.length} expressions`, opts, async () => {
+  test(`filterFile(${name}) == tcpdump -r -w for ${EXPRESSIONS.length} expressions`, { skip }, async () => {
     const input = corpusFile(name);
     const precision = inputPrecision(name);
     const nano = precision === 'nano';
@@ -314,9 +291,7 @@ const READER_CASES = [
 ];
 
 for (const [name, expr] of READER_CASES) {
-  const opts = { skip };
-  if (nullFilterBug && NULL_LINKTYPES.has(linktypeNameOf(name))) opts.todo = BUG_NULL_FILTER;
-  test(`PCAPReader filter '${expr}' on ${name} selects what tcpdump selects`, opts, async () => {
+  test(`PCAPReader filter '${expr}' on ${name} selects what tcpdump selects`, { skip }, async () => {
     const input = corpusFile(name);
     const want = tcpdumpDump(input, { expr });
     assert.equal(want.status, 0);

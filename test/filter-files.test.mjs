@@ -1,5 +1,6 @@
 // filterFiles(): several filter jobs at once; each output as tcpdump writes it.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, skipFor } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ test('every job runs, in parallel, with outputs identical to tcpdump', async (t)
     assert.equal(o.error, undefined);
     assert.equal(o.result.packetsRead, 20_000 + i * 1000);
   });
-  if (toolsSkip) return t.skip(toolsSkip);
+  if (skipFor(t, toolsSkip)) return;
   jobs.forEach((job) => {
     const ref = join(dir, 'ref.pcap');
     tcpdumpFilter(job.input, ref, job.expression);

@@ -15,9 +15,11 @@
 // failure allowed is a PcapError of a file-content kind (EFORMAT / ETRUNCATED); checkFile must
 // agree with the reader and a repaired file must read back whole.
 //
-// test/fuzz-regressions/ (when present) holds minimized inputs that once crashed or hung a
-// fuzzer; each is read the same way.
-import { test } from 'node:test';
+// test/fuzz-regressions/ holds small hostile inputs (built byte by byte by test/support/
+// fuzz-findings.mjs, written by scripts/make-fuzz-regressions.mjs: cut headers, lying lengths, a
+// pcapng trailer that disagrees, an option past its block, a packet before any IDB ...); each is
+// read the same way, and those damaged in one definite way must end in the error it calls for.
+import { test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,7 @@ import {
 } from '../dist/esm/index.mjs';
 import { summarize } from '../dist/cjs/cli/summary.js';
 import { writeSeedFiles } from './support/fuzz-seeds.mjs';
+import { findings } from './support/fuzz-findings.mjs';
 import { makeTmpDir } from './support/tmpdir.mjs';
 
 const REGRESSIONS = new URL('./fuzz-regressions/', import.meta.url).pathname;
@@ -229,22 +232,8 @@ test('mutated pcap and pcapng files pcapkit wrote: PcapErrors only, every packet
 // Found by the test above: repairFile of a file whose (mutated) link type libpcap reads but will
 // not write emptied the output path before failing, so any writer given such a link type
 // destroyed the file it was pointed at. Fixed in native/dumper.cc; an addon built before that
-// still throws EIO and truncates, which is what the probe sees.
-function addonPredatesDumperFix() {
-  const dir = makeTmpDir('pcapkit-fuzz-probe-');
-  const f = join(dir, 'probe.pcap');
-  writeFileSync(f, 'x');
-  try {
-    new PCAPWriter(f, { linktype: 17664 }).closeSync();
-  } catch (err) {
-    return err.code === 'EIO';
-  }
-  return false;
-}
-
-test('a link type libpcap cannot write leaves the output file untouched (EINVAL, names the file)', {
-  todo: addonPredatesDumperFix() && 'build/Release predates the native/dumper.cc fix: rebuild the addon',
-}, async () => {
+// throws EIO and truncates, and fails here (rebuild it: npm run build:native).
+test('a link type libpcap cannot write leaves the output file untouched (EINVAL, names the file)', async () => {
   const dir = makeTmpDir('pcapkit-fuzz-');
   const precious = Buffer.from('not yours to truncate');
   const out = join(dir, 'out.pcap');
@@ -281,19 +270,33 @@ test('a link type libpcap cannot write leaves the output file untouched (EINVAL,
 const regressionFiles = existsSync(REGRESSIONS)
   ? readdirSync(REGRESSIONS).filter((f) => !f.endsWith('.md')).sort()
   : [];
+const built = new Map(findings().map((f) => [f.name, f]));
 
-test('inputs that once broke a fuzzer now read cleanly or end in a PcapError', {
-  skip: regressionFiles.length === 0 ? 'no fuzzer finding recorded in test/fuzz-regressions/' : false,
-}, async (t) => {
+test('test/fuzz-regressions/ holds exactly the findings test/support/fuzz-findings.mjs builds', () => {
+  assert.ok(regressionFiles.length > 0, `no finding in ${REGRESSIONS} (node scripts/make-fuzz-regressions.mjs writes them)`);
+  assert.deepEqual(regressionFiles, [...built.keys()].sort(), 'the folder lists the builders\' files (node scripts/make-fuzz-regressions.mjs)');
+  for (const name of regressionFiles) {
+    assert.ok(readFileSync(join(REGRESSIONS, name)).equals(built.get(name).bytes), `${name} is what its builder makes`);
+  }
+});
+
+test('inputs that once broke a fuzzer now read cleanly or end in a PcapError', async (t) => {
+  assert.ok(regressionFiles.length > 0, `no finding in ${REGRESSIONS}`);
   const dir = makeTmpDir('pcapkit-fuzz-');
   for (const name of regressionFiles) {
     const file = join(REGRESSIONS, name);
+    const expect = built.get(name)?.expect;
     for (const precision of ['micro', 'nano']) {
       for (const batchBytes of [4096, 1 << 20]) {
-        const read = await readLikeAUser(file, `${name} (${precision}, ${batchBytes})`, { precision, batchBytes, batchPackets: 3 });
+        const what = `${name} (${precision}, ${batchBytes})`;
+        const read = await readLikeAUser(file, what, { precision, batchBytes, batchPackets: 3 });
+        if (expect) {
+          assert.equal(read.error?.code, expect.code, `${what}: ${built.get(name).about}: ${read.error?.message}`);
+          assert.equal(read.packets, expect.packets, `${what}: packets before the damage`);
+        }
         if (precision === 'nano' && batchBytes === 4096) await checkAndRepair(file, read, name, dir);
       }
     }
-    t.diagnostic(`${name}: ok`);
+    t.diagnostic(`${name}: ${expect ? `${expect.packets} packet(s), then ${expect.code}` : 'ok'}`);
   }
 });

@@ -3,7 +3,8 @@
 // other side; promiscuous mode, direction, send errors and an interface vanishing mid-capture.
 // Needs root and ip (iproute2); skips with the reason otherwise. All traffic stays inside the
 // namespaces created here (10.199.x.y), which are removed in after() even when a test fails.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import {
   macBytes,
 } from './support/netns.mjs';
 
-const tcpdumpMissing = spawnSync('tcpdump', ['--version']).error ? 'tcpdump is not installed' : false;
+const tcpdumpMissing = tool('tcpdump');
 const skip = netnsSkip || tcpdumpMissing;
 
 const CUSTOM_ETHERTYPE = 0x88b5; // IEEE "local experimental" EtherType

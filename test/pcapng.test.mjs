@@ -2,7 +2,7 @@
 // native/engine/capture_reader.cc) on the shared capture corpus and on files built here.
 // Expected values come from tshark/capinfos at test time, never from the reader itself.
 // Build first: npm run build:ts. Run: node --test test/pcapng.test.mjs
-import { test } from 'node:test';
+import { test, corpusSkip, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
@@ -22,12 +22,9 @@ const CORPUS = path.join(ROOT, '..', 'shared', 'corpus');
 const PCAPS = path.join(CORPUS, 'pcaps');
 const pcap = (name) => path.join(PCAPS, name);
 
-const hasTool = (cmd) => spawnSync(cmd, ['-v'], { stdio: 'ignore' }).status === 0;
-const NO_CORPUS = fs.existsSync(path.join(CORPUS, 'manifest.tsv'))
-  ? false
-  : `test corpus not found at ${CORPUS}`;
-const NO_TSHARK = NO_CORPUS || (hasTool('tshark') ? false : 'tshark is not installed');
-const HAS_CAPINFOS = hasTool('capinfos');
+const NO_CORPUS = corpusSkip;
+const NO_TSHARK = NO_CORPUS || tool('tshark');
+const NO_CAPINFOS = tool('capinfos', { pkg: 'wireshark-common' });
 
 const MULTI_IDB = ['pcapng-example.pcapng', 'many_interfaces-1.pcapng', 'GrePackets.pcap'];
 
@@ -177,10 +174,10 @@ function withTmpDir(fn) {
 // 1. Files with several interfaces: what libpcap 1.10 refuses.
 
 for (const name of MULTI_IDB) {
-  test(`multi-interface ${name} matches tshark packet by packet`, { skip: NO_TSHARK }, async () => {
+  test(`multi-interface ${name} matches tshark packet by packet`, { skip: NO_TSHARK || NO_CAPINFOS }, async () => {
     const file = pcap(name);
     const ours = await compareWithTshark(file);
-    if (HAS_CAPINFOS) assert.equal(ours.packets.length, capinfosCount(file), 'capinfos -c');
+    assert.equal(ours.packets.length, capinfosCount(file), 'capinfos -c');
     // These files are here because their interfaces differ; make sure the reader saw that.
     const kinds = new Set(ours.interfaces.map((i) => `${i.linktype}/${i.snaplen}`));
     assert.ok(kinds.size > 1, `${name} has interfaces that differ in link type or snaplen`);

@@ -4,7 +4,8 @@
 // every script it runs has them, in secure-execution mode), and the EPERM + setcap hint without.
 // Needs root, setcap/getcap, setpriv and a filesystem that keeps security xattrs; skips with the
 // reason otherwise.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { need, skipFor, test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -29,17 +30,18 @@ const status = readFileSync('/proc/self/status', 'utf8');
 const capField = (name) => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`);
 const hasCap = (mask, bit) => ((mask >> bit) & 1n) === 1n;
 
-let skip =
-  process.getuid() !== 0 ? 'needs root: setcap, and setpriv to become the user nobody' :
-  !setcap || !getcap ? 'setcap/getcap (libcap2-bin) are not installed' :
-  !setpriv ? 'setpriv (util-linux) is not installed' :
+// (every reason goes through skips.mjs: a skip, or a failure in strict mode)
+let skip = need(
+  process.getuid() !== 0 ? 'needs root: setcap, and setpriv to become the user nobody (run as root, as CI does)' :
+  !setcap || !getcap ? 'setcap/getcap are not installed (apt-get install libcap2-bin)' :
+  !setpriv ? 'setpriv is not installed (apt-get install util-linux)' :
   /^NoNewPrivs:\s*1/m.test(status) ? 'no_new_privs is set for this process: exec ignores file capabilities' :
   !hasCap(capField('CapBnd'), CAP_NET_RAW) || !hasCap(capField('CapBnd'), CAP_NET_ADMIN)
     ? 'cap_net_raw/cap_net_admin are not in the bounding set: file capabilities cannot grant them' :
-  false;
+  false);
 // A binary with file capabilities runs in secure-execution mode, where the dynamic loader ignores
 // LD_PRELOAD (scripts/check-native.sh preloads the ASan runtime that way): its addon cannot load.
-const preloadSkip = process.env.LD_PRELOAD ? 'LD_PRELOAD is set; a node with file capabilities ignores it' : false;
+const preloadSkip = need(process.env.LD_PRELOAD ? 'LD_PRELOAD is set; a node with file capabilities ignores it' : false);
 
 let dir; // 0755, everything nobody needs
 let node; // the copy of the node binary that gets (and loses) capabilities
@@ -161,7 +163,7 @@ before(() => {
 });
 
 test('without capabilities, capture as nobody fails with EPERM and the setcap hint', (t) => {
-  if (skip) return t.skip(skip);
+  if (skipFor(t, skip)) return;
   assert.equal(setCaps(null), '', 'getcap lists nothing on the plain copy');
   const r = runCapture(node);
   assert.equal(r.uid, NOBODY);
@@ -172,7 +174,7 @@ test('without capabilities, capture as nobody fails with EPERM and the setcap hi
 });
 
 test('setcap cap_net_raw,cap_net_admin+eip on a copy of node: nobody captures on lo with it', (t) => {
-  if (skip || preloadSkip) return t.skip(skip || preloadSkip);
+  if (skipFor(t, skip || preloadSkip)) return;
   assert.match(setCaps('cap_net_raw,cap_net_admin+eip'), /\scap_net_admin,cap_net_raw=eip$/, 'getcap shows them');
   const r = runCapture(node);
   assert.equal(r.uid, NOBODY);
@@ -186,7 +188,7 @@ test('setcap cap_net_raw,cap_net_admin+eip on a copy of node: nobody captures on
 });
 
 test('cap_net_raw is what capture needs; cap_net_admin alone is not enough', (t) => {
-  if (skip || preloadSkip) return t.skip(skip || preloadSkip);
+  if (skipFor(t, skip || preloadSkip)) return;
   setCaps('cap_net_raw+eip');
   const raw = runCapture(node);
   assert.equal(raw.error, undefined, raw.message);
@@ -198,7 +200,7 @@ test('cap_net_raw is what capture needs; cap_net_admin alone is not enough', (t)
 });
 
 test('the capabilities belong to the binary: any script it runs has them, in secure-execution mode', (t) => {
-  if (skip || preloadSkip) return t.skip(skip || preloadSkip);
+  if (skipFor(t, skip || preloadSkip)) return;
   setCaps('cap_net_raw,cap_net_admin+eip');
   // Not capture.js: any code at all, here a one-liner, opens a capture with this binary.
   const anyCode = asNobody(node, ['-e', `new (require(${JSON.stringify(entry)}).PCAPSocket)('lo').close(); console.log('opened')`]);

@@ -2,7 +2,8 @@
 // headless Chromium (Debian `chromium`, installed by .ci/run and `scripts/setup.sh
 // --with-tools`) must draw the chart (non-empty SVG paths) and list the expected top
 // conversation. A screenshot is kept in test-artifacts/report-html.png.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { test, need } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -89,7 +90,7 @@ function chromium(args, userDir) {
 }
 
 test('headless Chromium renders the chart and the top conversation; screenshot kept', {
-  skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`,
+  skip: fs.existsSync(CHROMIUM) ? false : need(`${CHROMIUM} is not installed (apt-get install chromium; scripts/setup.sh --with-tools installs it)`),
 }, async () => {
   const page = path.join(dir, 'report.html');
   fs.writeFileSync(page, html);

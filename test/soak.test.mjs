@@ -5,7 +5,8 @@
 // MAX_GROWTH_MB from the 25% point to the end, every descriptor is released, every packet is written.
 // Two deliberately leaky runs show these checks fail when a reader is never closed or packets
 // are kept.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, need } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
@@ -122,7 +123,7 @@ test('the soak checks fail on leaks: a reader never closed, packets kept', async
 // 100,000 datagrams/s for 13 s: busy, and still below what a slow CI machine keeps up with. A
 // capture that falls behind (a saturated lo) holds many more batch blocks awaiting collection, and
 // its RSS climbs by up to ~100 MB before levelling off (`npm run soak -- --live --pps 0`).
-const liveSkip = liveSkipReason();
+const liveSkip = need(liveSkipReason());
 test('live soak: 15 s on lo under a bounded flood with flat RSS and every descriptor released', { skip: liveSkip, timeout: 60_000 }, async (t) => {
   const floodBin = compileFlood(dir);
   const r = await runLiveSoak({ seconds: 15, pps: 100_000, size: 200, floodBin });

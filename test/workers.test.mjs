@@ -3,7 +3,8 @@
 // worker in the middle of a read, a filterFile or a live capture, or a worker ending with its
 // handles open, must neither crash nor hang the process nor leak file descriptors.
 // Live parts need root (or cap_net_raw); they skip with the reason otherwise.
-import { test, before } from 'node:test';
+import { before } from 'node:test';
+import { test, captureSkip, skipFor } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { spawnSync } from 'node:child_process';
@@ -24,14 +25,7 @@ const EXPRESSION = 'tcp port 443';
 const PACKETS = 40_000;
 const dir = makeTmpDir('pcapkit-workers-');
 const input = join(dir, 'in.pcap');
-const needRoot = (() => {
-  try {
-    new PCAPSocket('lo').close();
-    return false;
-  } catch {
-    return 'capturing needs root or cap_net_raw (run as root, as CI does)';
-  }
-})();
+const needRoot = captureSkip();
 
 /** Frame number i of the fixture: ARP, DNS over UDP, ICMP echo, TCP over IPv6 and IPv4. */
 function frame(i) {
@@ -106,7 +100,7 @@ test('the main-thread reference agrees with tcpdump', (t) => {
   assert.equal(onMain.packets, PACKETS);
   assert.equal(onMain.filterFile.packetsWritten, onMain.bpfMatches);
   assert.equal(onMain.filteredRead.packets, onMain.bpfMatches);
-  if (toolsSkip) return t.skip(toolsSkip);
+  if (skipFor(t, toolsSkip)) return;
   const ref = join(dir, 'tcpdump.pcap');
   assert.equal(tcpdumpFilter(input, ref, EXPRESSION, { nano: true }).status, 0);
   assert.ok(readFileSync(join(dir, 'main.pcap')).equals(readFileSync(ref)), 'filterFile output equals tcpdump -w');

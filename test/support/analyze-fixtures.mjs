@@ -89,8 +89,8 @@ export function trafficFrames() {
 /** What the capture holds, by construction. */
 export const expected = {
   tcpStreams: [
-    { retransmissions: 3, fastRetransmissions: 1, spuriousRetransmissions: 1, outOfOrder: 1, lostSegments: 1, keepAlives: 1 },
-    { retransmissions: 1, fastRetransmissions: 0, spuriousRetransmissions: 0, outOfOrder: 0, lostSegments: 0, keepAlives: 0 },
+    { retransmissions: 3, fastRetransmissions: 1, spuriousRetransmissions: 1, outOfOrder: 1, lostSegments: 1, keepAlives: 1, duplicateAcks: 3 },
+    { retransmissions: 1, fastRetransmissions: 0, spuriousRetransmissions: 0, outOfOrder: 0, lostSegments: 0, keepAlives: 0, duplicateAcks: 0 },
   ],
   retransmissions: 4,
   outOfOrder: 1,

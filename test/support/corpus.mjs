@@ -1,22 +1,16 @@
 // Locates the shared real-capture corpus (../shared/corpus relative to the repository root)
-// and parses its manifest. Tests that need the corpus pass `{ skip: corpusSkip }`: false when
-// the corpus is there, a reason string when it is not.
+// and parses its manifest. Tests that need the corpus pass `{ skip: corpusSkip }` (from
+// skips.mjs, re-exported here): false when the corpus is there, otherwise a reason that skips the
+// test, or fails it in strict mode.
 //
 // The corpus is only ever read in place; nothing from it is copied into the project.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { corpusDir, corpusSkip, repoRoot } from './skips.mjs';
 
-/** The repository root: test/support/ is two levels below it (independent of the cwd). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const corpusDir = resolve(repoRoot, '..', 'shared', 'corpus');
+export { corpusDir, corpusSkip, repoRoot };
 export const pcapsDir = join(corpusDir, 'pcaps');
 const manifestPath = join(corpusDir, 'manifest.tsv');
-
-/** false when the corpus is available, otherwise the reason to skip. */
-export const corpusSkip = existsSync(manifestPath) && existsSync(pcapsDir)
-  ? false
-  : `real-capture corpus not found at ${corpusDir}`;
 
 /** Absolute path of a corpus file. */
 export function corpusFile(name) {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { captureSkip, need, rootSkip, tool } from './skips.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Absolute file URL of the library's ESM entry, for scripts that run in other processes. */
@@ -88,25 +89,23 @@ export function cleanupLeftovers() {
   return removed;
 }
 
-/** false when namespaces can be used here, otherwise the reason to skip. */
+/**
+ * false when namespaces can be used here, otherwise the reason (skips.mjs: a skip, or a failure
+ * in strict mode; a capture handle that fails for another reason than privileges always fails).
+ */
 export const netnsSkip = (() => {
-  if (process.platform !== 'linux') return 'network namespaces are Linux-only';
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return 'needs root to create network namespaces and veth pairs (run as root, as CI does)';
-  }
-  const v = spawnSync('ip', ['-V'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return 'needs ip (iproute2), which is not installed';
+  if (process.platform !== 'linux') return need('network namespaces are Linux-only');
+  const missing = rootSkip('creating network namespaces and veth pairs') || tool('ip', { args: ['-V'], status: true, pkg: 'iproute2' });
+  if (missing) return missing;
   const probe = `pk${process.pid}probe`;
   try {
     ip(['netns', 'add', probe]);
   } catch (e) {
-    return `cannot create network namespaces here: ${e.message}`;
+    return need(`cannot create network namespaces here: ${e.message}`);
   } finally {
     spawnSync('ip', ['netns', 'del', probe]);
   }
-  const node = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(LIB_URL)}).then(m => new m.PCAPSocket('lo').close())`]);
-  if (node.status !== 0) return `pcapkit cannot capture here: ${String(node.stderr).trim().split('\n').pop()}`;
-  return false;
+  return captureSkip();
 })();
 
 function sysctlInNs(ns, path, value) {

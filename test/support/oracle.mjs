@@ -2,6 +2,7 @@
 // child_process, and parsers for what they print. Expected values in the tests come from here,
 // never from constants written into the tests.
 import { spawnSync } from 'node:child_process';
+import { oracleToolsSkip } from './skips.mjs';
 
 const MAX_BUFFER = 512 << 20;
 
@@ -15,23 +16,8 @@ export function run(cmd, args, { input } = {}) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
-function available(cmd, args) {
-  try {
-    return spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined;
-  } catch {
-    return false;
-  }
-}
-
-/** false when tcpdump, tshark and capinfos are all installed, otherwise a reason to skip. */
-export const toolsSkip = (() => {
-  const missing = [
-    ['tcpdump', ['--version']],
-    ['tshark', ['--version']],
-    ['capinfos', ['--version']],
-  ].filter(([c, a]) => !available(c, a)).map(([c]) => c);
-  return missing.length === 0 ? false : `oracle tools not installed: ${missing.join(', ')}`;
-})();
+/** false when tcpdump, tshark and capinfos are all installed, otherwise the reason (skips.mjs). */
+export const toolsSkip = oracleToolsSkip();
 
 // tcpdump's stderr: "reading from file F, link-type EN10MB (Ethernet), snapshot length 262144"
 // and, when something fails, "tcpdump: [pcap_loop: ]<libpcap's message>".

@@ -4,15 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tool } from './skips.mjs';
 
-export const opensslSkip = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'openssl is not installed (needed to make a throwaway certificate)';
-  }
-})();
+/** false when openssl runs (it makes the throwaway certificate), otherwise the reason. */
+export const opensslSkip = tool('openssl', { args: ['version'], status: true });
 
 export async function startHttpsServer() {
   const dir = mkdtempSync(join(tmpdir(), 'pcapkit-cert-'));

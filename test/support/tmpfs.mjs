@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, rmdirSync, statfsSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { need, rootSkip } from './skips.mjs';
 
 function mount(dir, bytes) {
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0700`, 'tmpfs', dir], { stdio: 'pipe', timeout: 10_000 });
@@ -22,13 +23,14 @@ function unmount(dir) {
 
 /** false when a tmpfs can be mounted here, otherwise the reason to skip. */
 export const tmpfsSkip = (() => {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root: mounts a small tmpfs to fill up';
+  const root = rootSkip('mounts a small tmpfs to fill up');
+  if (root) return root;
   const dir = mkdtempSync(join(tmpdir(), 'pcapkit-tmpfs-probe-'));
   try {
     mount(dir, 1 << 20);
   } catch (err) {
     rmdirSync(dir);
-    return `cannot mount a tmpfs here (${String(err.stderr ?? err.message).trim()})`;
+    return need(`cannot mount a tmpfs here (${String(err.stderr ?? err.message).trim()})`);
   }
   unmount(dir);
   return false;

@@ -135,14 +135,47 @@ export function pairKey(x, y) {
 }
 
 /**
- * Rows of `tshark -r FILE -q -z conv,KIND` (KIND: ip, ipv6, tcp or udp), synchronously; the
- * row shape is parseConversations'. Used by the examples test.
+ * Rows of `tshark -r FILE -q -z conv,KIND[,FILTER]` (KIND: ip, ipv6, tcp or udp), synchronously;
+ * the row shape is parseConversations'. Used by the examples, analyze and CLI stats tests.
  */
-export function tsharkConversations(file, kind) {
-  const out = execFileSync('tshark', [...TSHARK_OPTIONS, '-r', file, '-q', '-z', `conv,${kind}`], {
+export function tsharkConversations(file, kind, filter) {
+  const out = execFileSync('tshark', [...TSHARK_OPTIONS, '-r', file, '-q', '-z', filter ? `conv,${kind},${filter}` : `conv,${kind}`], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 256 << 20,
   });
   return parseConversations(out)[kind];
+}
+
+/**
+ * `tshark -q -z io,phs -r FILE` as a Map from a layer path in pcapkit's names ('eth/ipv4/tcp':
+ * tshark's 'ip' is 'ipv4') to { frames, bytes }. Synchronous.
+ */
+export function tsharkHierarchy(file) {
+  const out = execFileSync('tshark', [...TSHARK_OPTIONS, '-r', file, '-q', '-z', 'io,phs'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 << 20,
+  });
+  const rows = new Map();
+  const stack = [];
+  for (const line of out.split('\n')) {
+    const m = /^( *)(\S+)\s+frames:(\d+) bytes:(\d+)\s*$/.exec(line);
+    if (!m) continue;
+    const depth = m[1].length / 2;
+    stack.length = depth;
+    stack.push(m[2] === 'ip' ? 'ipv4' : m[2]);
+    rows.set(stack.join('/'), { frames: Number(m[3]), bytes: Number(m[4]) });
+  }
+  return rows;
+}
+
+/** How many frames of FILE match the display filter (`tshark -r FILE -Y FILTER`). Synchronous. */
+export function tsharkCount(file, filter) {
+  const out = execFileSync('tshark', [...TSHARK_OPTIONS, '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 << 20,
+  });
+  return out.split('\n').filter((l) => /^\d+$/.test(l)).length;
 }

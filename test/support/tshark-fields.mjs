@@ -10,9 +10,8 @@
 // corpus frames (corpusFrames, corpusFrameSets), reading every getter of a decoded layer with
 // checks for reads past the packet (readEverything), and cutting a packet at every header byte
 // (checkTruncations).
+import { tool } from './skips.mjs';
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { LayerType } from '../../dist/esm/index.mjs';
 
 /** The fields compared, in tshark 4.0 names (checked with `tshark -G fields`). */
@@ -39,17 +38,8 @@ export function tsharkArgs(file) {
   return args;
 }
 
-/** false when tshark is on the PATH, otherwise the reason to skip (no process started). */
-export const tsharkSkip = (process.env.PATH ?? '').split(delimiter).some((dir) => {
-  try {
-    accessSync(join(dir || '.', 'tshark'), constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})
-  ? false
-  : 'tshark is not installed';
+/** false when tshark runs here, otherwise the reason (skips.mjs: skip, or fail when strict). */
+export const tsharkSkip = tool('tshark');
 
 /**
  * Runs tshark on a file. Resolves to { status, stderr, rows }, rows being
