@@ -102,6 +102,9 @@ export interface NativeFilterResult {
   cancelled: boolean;
   inputFormat?: 'pcap' | 'pcapng';
   format?: 'pcap' | 'pcapng';
+  /** Repair only: bytes passed over to reach plausible records again, and in how many places. */
+  bytesSkipped?: number;
+  damagedRegions?: number;
 }
 
 export interface NativeFilterJob {
@@ -121,6 +124,7 @@ export interface NativeBinding {
     precision: 'micro' | 'nano' | '',
     format: 'pcap' | 'pcapng' | '',
     count?: number,
+    repair?: boolean,
   ) => NativeFilterJob;
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;

@@ -2,7 +2,8 @@
 import { PcapError } from './errors';
 import type { FileFormat } from './format';
 import { PCAPReader } from './reader';
-import { filterFile } from './filter-file';
+import type { NativeFilterResult } from './binding';
+import { copyCapture } from './filter-file';
 
 export type CheckStatus = 'intact' | 'truncated' | 'corrupt' | 'unreadable';
 
@@ -71,38 +72,49 @@ export async function checkFile(path: string, options: { signal?: AbortSignal } 
 }
 
 export interface RepairResult {
+  /** The input as repair found it: 'corrupt' when damage had to be skipped. */
   input: CheckReport['status'];
   packetsWritten: number;
-  /** Always 0: a pcapng output keeps every link type (kept for compatibility). */
+  /** Bytes of the input passed over to reach plausible records again (0: nothing skipped). */
+  bytesSkipped: number;
+  /** Damaged places skipped. */
+  damagedRegions: number;
+  /** Always 0: every link type is kept (a pcapng input stays pcapng). */
   packetsSkipped: number;
   /** The output's format: the input's. */
   format: 'pcap' | 'pcapng';
+  /** The first damage met (or the cut at the end). */
   error?: PcapError;
 }
 
 /**
  * Writes every readable packet of `input` to `output`, a valid capture in the input's format
- * with the same link types, snapshot length and precision: each record copied as it is (a pcap
- * input's bytes as `tcpdump -r IN -w OUT` writes them; a pcapng input keeps its interfaces,
- * comments and flags). The damage, if any, is reported, not thrown; a header too damaged to
- * read, or a failure to write `output` (ENOSPC, EIO), is thrown.
+ * with the same link types, snapshot length and precision: each record copied as it is (an
+ * intact pcap input comes out byte for byte the same; a pcapng input keeps its interfaces,
+ * comments and flags). Past a damaged record it looks for the next plausible one (a plausible
+ * header followed by another, as pcapfix does) and goes on: `bytesSkipped` says how much was
+ * passed over. The damage is reported, not thrown; a header too damaged to read, or a failure
+ * to write `output` (ENOSPC, EIO), is thrown.
  */
 export async function repairFile(input: string, output: string): Promise<RepairResult> {
   try {
-    const r = await filterFile(input, output, '');
-    return { input: 'intact', packetsWritten: r.packetsWritten, packetsSkipped: 0, format: r.format };
+    const r = await copyCapture(input, output, '', {}, true);
+    return { input: 'intact', packetsWritten: r.packetsWritten, bytesSkipped: 0, damagedRegions: 0, packetsSkipped: 0, format: r.format };
   } catch (err) {
-    // Damage after the header: every whole packet before it is in OUT.
-    const result = (err as { result?: { packetsWritten?: number; format?: 'pcap' | 'pcapng'; inputFormat?: 'pcap' | 'pcapng' } }).result;
+    // Damage after the header: every whole packet before it, and after it where found, is in OUT.
+    const result = (err as { result?: NativeFilterResult }).result;
     if (!(err instanceof PcapError)) throw err;
     if ((err.code !== 'ETRUNCATED' && err.code !== 'EFORMAT') || result === undefined) {
       // (filterFile counts "matching" packets; a repair copies them all)
       err.message = err.message.replace(/ matching packets$/, ' packets written');
       throw err;
     }
+    const skipped = result.bytesSkipped ?? 0;
     return {
-      input: statusOf(err),
-      packetsWritten: result.packetsWritten ?? 0,
+      input: skipped > 0 ? 'corrupt' : statusOf(err),
+      packetsWritten: result.packetsWritten,
+      bytesSkipped: skipped,
+      damagedRegions: result.damagedRegions ?? 0,
       packetsSkipped: 0,
       format: result.format ?? 'pcap',
       error: err,

@@ -50,6 +50,21 @@ export async function filterFile(
   expression: string,
   options: FilterFileOptions = {},
 ): Promise<FilterFileResult> {
+  return copyCapture(input, output, expression, options, false);
+}
+
+/**
+ * @internal The native copy behind filterFile and repairFile. `repair`: skip past damaged
+ * records to the next plausible one instead of stopping (the rejection's `result` then has
+ * `bytesSkipped` and `damagedRegions`).
+ */
+export async function copyCapture(
+  input: string,
+  output: string,
+  expression: string,
+  options: FilterFileOptions,
+  repair: boolean,
+): Promise<FilterFileResult> {
   if (typeof input !== 'string' || typeof output !== 'string' || typeof expression !== 'string') {
     throw new PcapError('EINVAL', 'filterFile(input: string, output: string, expression: string)');
   }
@@ -64,7 +79,7 @@ export async function filterFile(
     throw new PcapError('EINVAL', `count must be a whole number, not ${String(count)}`);
   }
   options.signal?.throwIfAborted();
-  const job = new native.FilterJob(input, output, expression, precision ?? '', format ?? '', count ?? -1);
+  const job = new native.FilterJob(input, output, expression, precision ?? '', format ?? '', count ?? -1, repair);
   const { onProgress, signal } = options;
   const onAbort = () => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });

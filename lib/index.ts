@@ -1,6 +1,6 @@
 // pcapkit: packet capture for Node.js over libpcap.
 export { PcapError, isPcapError, type PcapErrorCode, type PcapErrorDetails } from './errors';
-export { Packet, PacketBatch, type Direction } from './packet';
+export { Packet, PacketBatch, type Direction, type PacketInterface } from './packet';
 export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
 export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
 export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress, type OutputFormat } from './filter-file';

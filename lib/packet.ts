@@ -28,6 +28,25 @@ export function attachComments(headers: Float64Array, flat: readonly (number | s
   batchComments.set(headers, m);
 }
 
+/** The interface a packet was captured on, as a reader describes it (see CaptureInterface). */
+export interface PacketInterface {
+  index: number;
+  linktype: number;
+  snaplen: number;
+  name?: string;
+  description?: string;
+  tsresol: number;
+  tsoffset: number;
+}
+
+/** A reader's interface list, by batch header table (the list grows as the reader meets IDBs). */
+const batchInterfaces = new WeakMap<Float64Array, readonly PacketInterface[]>();
+
+/** @internal Says which reader interface list a batch's interfaceIndex values refer to. */
+export function attachInterfaces(headers: Float64Array, list: readonly PacketInterface[]): void {
+  batchInterfaces.set(headers, list);
+}
+
 /** Packet direction from pcapng epb_flags bits 0-1 (1 inbound, 2 outbound). */
 export type Direction = 'in' | 'out';
 
@@ -84,6 +103,10 @@ export class Packet {
   /** Index of the packet's interface in the reader's `interfaces` (0 for pcap files and live captures). */
   get interfaceIndex(): number {
     return this.headers_[this.at_ + H_IFINDEX];
+  }
+  /** The interface the packet came from (its entry in the reader's `interfaces`), if known. */
+  get interface(): PacketInterface | undefined {
+    return batchInterfaces.get(this.headers_)?.[this.interfaceIndex];
   }
   /** pcapng epb_flags (0 when the file gives none). */
   get flags(): number {
@@ -230,6 +253,11 @@ export class PacketBatch implements Iterable<Packet> {
   interfaceIndex(i: number): number {
     if (this._recycled) throw recycledError();
     return this._headers[i * HDR_STRIDE + H_IFINDEX];
+  }
+  /** Packet i's interface (its entry in the reader's `interfaces`), if known. */
+  interface(i: number): PacketInterface | undefined {
+    if (this._recycled) throw recycledError();
+    return batchInterfaces.get(this._headers)?.[this._headers[i * HDR_STRIDE + H_IFINDEX]];
   }
   flags(i: number): number {
     if (this._recycled) throw recycledError();

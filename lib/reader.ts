@@ -9,7 +9,7 @@ import { allocBatch, native, type NativeFileInfo, type NativeInterface, type Nat
 import { PcapError } from './errors';
 import type { FileFormat, Precision } from './format';
 import { linktypeName } from './linktype';
-import { attachComments, type Packet, PacketBatch } from './packet';
+import { attachComments, attachInterfaces, type Packet, PacketBatch } from './packet';
 import { PacketIterator } from './packet-iterator';
 
 export interface ReaderOptions {
@@ -301,6 +301,7 @@ export class PCAPReader implements AsyncIterable<Packet> {
       this.read += r.read;
       if (r.interfacesChanged) this.refreshInterfaces();
       if (r.comments) attachComments(headers, r.comments);
+      attachInterfaces(headers, this.ifaces);
       if (r.needBytes !== undefined && r.count === 0 && !r.eof) {
         bytes = Math.max(bytes * 2, r.needBytes + 8);
         continue;

@@ -8,7 +8,7 @@ import { PcapError } from './errors';
 import { sniffFile, type Precision, type SniffResult } from './format';
 import type { OutputFormat } from './filter-file';
 import { LINKTYPE, resolveLinktype } from './linktype';
-import { Packet, PacketBatch, type Direction } from './packet';
+import { Packet, PacketBatch, type Direction, type PacketInterface } from './packet';
 
 /** An interface of a pcapng file being written (an Interface Description Block). */
 export interface WriterInterface {
@@ -104,6 +104,8 @@ export class PCAPWriter {
   /** pcapng: the link type of each interface written, and the interface made for each link type. */
   private ifaceLinktypes: number[] = [];
   private autoIfaces = new Map<number, number>();
+  /** pcapng: the interface made for each source interface met (copies keep names and resolutions). */
+  private copiedIfaces = new Map<PacketInterface, number>();
   private declared = false;
   private stageIfaces = new Uint32Array(STAGE_PACKETS);
   private stageComments: (number | string)[] = [];
@@ -195,7 +197,7 @@ export class PCAPWriter {
   }
 
   /** The interface a pcapng packet goes to. */
-  private interfaceFor(linktype: number, ifIndex: number | undefined, explicit: number | undefined): number {
+  private interfaceFor(linktype: number, ifIndex: number | undefined, explicit: number | undefined, source?: PacketInterface): number {
     const index = explicit ?? (this.declared ? ifIndex : undefined);
     if (index !== undefined) {
       if (!(Number.isInteger(index) && index >= 0 && index < this.ifaceLinktypes.length)) {
@@ -205,6 +207,18 @@ export class PCAPWriter {
         throw new PcapError('EINVAL', `${this.path}: packet link type ${linktype} differs from interface ${index}'s ${this.ifaceLinktypes[index]}`);
       }
       return index;
+    }
+    if (source !== undefined && source.linktype === linktype) {
+      // A packet read from a capture: its interface is copied once (name, snaplen, resolution).
+      let copied = this.copiedIfaces.get(source);
+      if (copied === undefined) {
+        const { name, description, snaplen, tsoffset } = source;
+        // (a resolution finer than nanoseconds is written as nanoseconds: what a Packet holds)
+        const fine = source.tsresol & 0x80 ? (source.tsresol & 0x7f) > 29 : source.tsresol > 9;
+        copied = this.addInterface({ linktype, name, description, snaplen: snaplen || this.snaplen, tsoffset, tsresol: fine ? 9 : source.tsresol });
+        this.copiedIfaces.set(source, copied);
+      }
+      return copied;
     }
     let auto = this.autoIfaces.get(linktype);
     if (auto === undefined) {
@@ -289,7 +303,7 @@ export class PCAPWriter {
     }
     let iface = 0;
     if (this.format === 'pcapng') {
-      iface = this.interfaceFor(linktype, ifIndex, info?.interface);
+      iface = this.interfaceFor(linktype, ifIndex, info?.interface, packet instanceof Packet ? packet.interface : undefined);
     } else if (linktype !== this.linktype) {
       throw new PcapError(
         'EINVAL',
@@ -333,7 +347,7 @@ export class PCAPWriter {
     let ifaces: Uint32Array | undefined;
     if (this.format === 'pcapng') {
       ifaces = new Uint32Array(count);
-      for (let i = 0; i < count; i++) ifaces[i] = this.interfaceFor(batch.linktype(i), batch.interfaceIndex(i), undefined);
+      for (let i = 0; i < count; i++) ifaces[i] = this.interfaceFor(batch.linktype(i), batch.interfaceIndex(i), undefined, batch.interface(i));
     } else {
       for (let i = 0; i < count; i++) {
         if (batch.linktype(i) !== this.linktype) {

@@ -19,7 +19,7 @@ Napi::Function FilterJob::Init(Napi::Env env) {
 }
 
 // new FilterJob(input, output, expression, precision: 'micro'|'nano'|'', format:
-// 'pcap'|'pcapng'|'', count = -1). Opens the input descriptor now (never blocking); the header,
+// 'pcap'|'pcapng'|'', count = -1, repair = false). Opens the input descriptor now (never blocking); the header,
 // the filter and the output are dealt with on the pool thread, in that order, so a bad
 // filter or an unreadable input never creates the output.
 FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJob>(info) {
@@ -35,6 +35,7 @@ FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJo
   precision_ = info[3].As<Napi::String>().Utf8Value();
   format_ = info[4].As<Napi::String>().Utf8Value();
   if (info.Length() > 5 && info[5].IsNumber()) count_ = info[5].As<Napi::Number>().Int64Value();
+  if (info.Length() > 6 && info[6].IsBoolean()) repair_ = info[6].As<Napi::Boolean>().Value();
   source_ = std::make_unique<engine::ByteSource>();
   engine::SourceError se;
   if (!source_->Open(inPath_, &se)) {
@@ -154,6 +155,22 @@ class FilterWorker : public Napi::AsyncWorker {
         break;
       }
       if (s == S::kError) {
+        if (j->repair_ && readError_.code == "EFORMAT") {
+          // Damage in the middle: note it (the first one is reported), skip to the next
+          // plausible record and go on.
+          if (regions_++ == 0) {
+            firstDamage_ = readError_;
+            damagePackets_ = read;
+          }
+          readError_ = engine::ReadError();
+          S::Status rs = reader.Resync(&bytesSkipped_, &readError_);
+          if (rs == S::kMore) continue;
+          if (rs == S::kEof) break;
+          if (rs == S::kInterrupted) {
+            cancelled_ = true;
+            break;
+          }
+        }
         readFailed_ = true;
         break;
       }
@@ -178,6 +195,10 @@ class FilterWorker : public Napi::AsyncWorker {
     result.Set("bytesRead", static_cast<double>(j->fileSize_ >= 0 || opened_ ? bytesRead_ : -1));
     result.Set("bytesWritten", static_cast<double>(bytesWritten_));
     result.Set("cancelled", Napi::Boolean::New(env, cancelled_));
+    if (j->repair_) {
+      result.Set("bytesSkipped", static_cast<double>(bytesSkipped_));
+      result.Set("damagedRegions", static_cast<double>(regions_));
+    }
     if (!inFormat_.empty()) result.Set("inputFormat", inFormat_);
     if (!outFormat_.empty()) result.Set("format", outFormat_);
     if (setupFailed_) {
@@ -202,15 +223,25 @@ class FilterWorker : public Napi::AsyncWorker {
       deferred_.Reject(e.Value());
       return;
     }
+    double packetsBefore = packetsRead_;
+    if (!readFailed_ && regions_ > 0) {
+      // Repaired: report the first damage, with what was skipped.
+      readFailed_ = true;
+      readError_ = firstDamage_;
+      packetsBefore = damagePackets_;
+      readError_.message += "; " + std::to_string(static_cast<unsigned long long>(bytesSkipped_)) +
+                            " bytes in " + std::to_string(regions_) +
+                            (regions_ == 1 ? " damaged region" : " damaged regions") + " skipped";
+    }
     if (readFailed_) {
       std::string msg = readError_.message;
-      std::string where = " after " + std::to_string(static_cast<long long>(packetsRead_)) +
+      std::string where = " after " + std::to_string(static_cast<long long>(packetsBefore)) +
                           " packets (at byte " + std::to_string(static_cast<long long>(readError_.offset)) + ")";
       if (readError_.code == "ETRUNCATED") msg = "file is cut short" + where + ": " + msg;
       else if (readError_.code == "EFORMAT") msg = "damaged" + where + ": " + msg;
       Napi::Error e = MakePcapError(env, readError_.code, j->inPath_ + ": " + msg);
       e.Set("result", result);
-      e.Set("packetsRead", Napi::Number::New(env, packetsRead_));
+      e.Set("packetsRead", Napi::Number::New(env, packetsBefore));
       if (readError_.offset >= 0) e.Set("offset", Napi::Number::New(env, static_cast<double>(readError_.offset)));
       deferred_.Reject(e.Value());
       return;
@@ -230,6 +261,10 @@ class FilterWorker : public Napi::AsyncWorker {
   bool cancelled_ = false, setupFailed_ = false, readFailed_ = false, opened_ = false;
   std::string inFormat_, outFormat_;
   double packetsRead_ = 0, packetsWritten_ = 0;
+  uint64_t bytesSkipped_ = 0;
+  size_t regions_ = 0;
+  engine::ReadError firstDamage_;
+  double damagePackets_ = 0;  // packets read before the first damage
   int64_t bytesRead_ = 0, bytesWritten_ = 0;
 };
 

@@ -25,6 +25,7 @@ class FilterJob : public Napi::ObjectWrap<FilterJob> {
 
   std::string inPath_, outPath_, expr_, precision_, format_;
   int64_t count_ = -1;  // most packets to write (-1: all)
+  bool repair_ = false;  // resynchronise past damage instead of stopping there
   std::unique_ptr<engine::ByteSource> source_;
   bool started_ = false;
   std::atomic<bool> cancel_{false};

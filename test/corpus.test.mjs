@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { PCAPReader, PcapError, checkFile, repairFile } from '../dist/esm/index.mjs';
+import { PCAPReader, PcapError, checkFile, repairFile, sniffFile } from '../dist/esm/index.mjs';
 import { corpusSkip, corpusFile, loadManifest, manifestRow, repoRoot } from './support/corpus.mjs';
 import {
   capinfosCount,

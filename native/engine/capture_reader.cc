@@ -346,6 +346,8 @@ CaptureReader::Step CaptureReader::NextPcap(uint8_t* buf, size_t avail, size_t a
   view->len = len;
   view->rawSec = sec;
   view->rawFrac = frac;
+  haveLastSec_ = true;
+  lastSec_ = sec;
   uint64_t nsec = fileNano_ ? frac : static_cast<uint64_t>(frac) * 1000;
   int64_t s = sec;
   // Damaged or hand-made files say 1000000 us: carry the excess into the seconds.
@@ -661,6 +663,137 @@ CaptureReader::Step CaptureReader::PacketBlock(uint32_t type, uint8_t* b, uint32
   view->len = orig;
   view->itf = &itf;
   return kPacket;
+}
+
+int CaptureReader::PlausiblePcap(const uint8_t* p, size_t avail, bool withNext,
+                                 size_t* need) const {
+  const size_t hs = recordHeader_;
+  if (avail < hs) {
+    if (eof_) return 0;
+    *need = hs;
+    return -1;
+  }
+  uint32_t sec = Load32(p, swapped_);
+  uint32_t frac = Load32(p + 4, swapped_);
+  uint32_t caplen = Load32(p + 8, swapped_);
+  uint32_t len = Load32(p + 12, swapped_);
+  if (lengthsSwapped_ == 1 || (lengthsSwapped_ == 2 && caplen > len)) std::swap(caplen, len);
+  const Interface& itf = interfaces_[0];
+  if (caplen > itf.snapshot || caplen > maxCaplen_ || len < caplen || len > (64u << 20)) return 0;
+  if (frac >= (fileNano_ ? 1000000000u : 1000000u)) return 0;
+  // Within a year of the last good record (a capture does not jump further; random bytes do).
+  if (haveLastSec_) {
+    int64_t d = static_cast<int64_t>(sec) - static_cast<int64_t>(lastSec_);
+    if (d > 366 * 86400LL || d < -366 * 86400LL) return 0;
+  }
+  if (!withNext) return 1;
+  size_t end = hs + caplen;
+  if (avail < end) {
+    if (eof_) return 0;
+    *need = end + hs;
+    return -1;
+  }
+  if (avail == end && eof_) return 1;  // the last record of the input
+  size_t ignored = 0;
+  int next = PlausiblePcap(p + end, avail - end, false, &ignored);
+  if (next < 0) {
+    *need = end + hs;
+    return -1;
+  }
+  return next;
+}
+
+int CaptureReader::PlausiblePcapng(const uint8_t* p, size_t avail, bool withNext,
+                                   size_t* need) const {
+  if (avail < 12) {
+    if (eof_) return 0;
+    *need = 12;
+    return -1;
+  }
+  uint32_t raw;
+  std::memcpy(&raw, p, 4);
+  bool le = le_;
+  if (raw == kBlockSHB) {
+    uint32_t bom;
+    std::memcpy(&bom, p + 8, 4);
+    if (bom == kByteOrderMagic) le = kHostLittle;
+    else if (Swap32(bom) == kByteOrderMagic) le = !kHostLittle;
+    else return 0;
+  }
+  uint32_t type = SecLoad32(p, le);
+  uint32_t len = SecLoad32(p + 4, le);
+  switch (type) {
+    case kBlockSHB: case kBlockIDB: case kBlockPB: case kBlockSPB: case 4: case 5: case kBlockEPB:
+    case 0x0a: case 0x0bad: case 0x40000bad:
+      break;
+    default:
+      return 0;
+  }
+  if (len < 12 || len % 4 != 0 || len > maxBlock_) return 0;
+  if (type == kBlockEPB && len < 32) return 0;
+  if (avail < len) {
+    if (eof_) return 0;
+    *need = len;
+    return -1;
+  }
+  if (SecLoad32(p + len - 4, le) != len) return 0;
+  if (type == kBlockEPB) {
+    if (SecLoad32(p + 8, le) >= interfaces_.size() - sectionFirst_) return 0;
+    if (SecLoad32(p + 20, le) > len - 32) return 0;
+  }
+  if (!withNext || (avail == len && eof_)) return 1;
+  size_t ignored = 0;
+  int next = PlausiblePcapng(p + len, avail - len, false, &ignored);
+  if (next < 0) {
+    *need = len + ignored;
+    return -1;
+  }
+  return next;
+}
+
+CaptureReader::Status CaptureReader::Resync(uint64_t* skipped, ReadError* error) {
+  const size_t step = format_ == Format::kPcapng ? 4 : 1;
+  // The damaged unit's first bytes go whatever follows.
+  size_t i = step;
+  for (;;) {
+    while (i < pending_.size() || (eof_ && i <= pending_.size())) {
+      size_t need = 0;
+      int ok = format_ == Format::kPcapng
+                   ? PlausiblePcapng(pending_.data() + i, pending_.size() - i, true, &need)
+                   : PlausiblePcap(pending_.data() + i, pending_.size() - i, true, &need);
+      if (ok < 0) {
+        Status status = kMore;
+        ReadHeaderBytes(i + need, error, &status);
+        if (status != kMore) return status;
+        continue;  // judge the same offset with more bytes (or at the end of the input)
+      }
+      if (ok > 0) {
+        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(i));
+        *skipped += i;
+        offset_ += static_cast<int64_t>(i);
+        return kMore;
+      }
+      i += step;
+      if (i >= pending_.size() && eof_) break;
+    }
+    if (eof_) {
+      *skipped += pending_.size();
+      offset_ += static_cast<int64_t>(pending_.size());
+      pending_.clear();
+      return kEof;
+    }
+    // Keep memory bounded: what was scanned is skipped for good.
+    if (i > (1u << 20)) {
+      size_t drop = i - (i % step);
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(drop));
+      *skipped += drop;
+      offset_ += static_cast<int64_t>(drop);
+      i -= drop;
+    }
+    Status status = kMore;
+    ReadHeaderBytes(pending_.size() + 65536, error, &status);
+    if (status != kMore) return status;
+  }
 }
 
 }  // namespace engine

@@ -96,6 +96,12 @@ class CaptureReader {
   Status Fill(uint8_t* arena, size_t size, size_t maxPackets, Accept&& accept, FillResult* r,
               ReadError* error);
 
+  // After damage (Fill returned kError with EFORMAT): looks for the next plausible record or
+  // block after the damaged one, the way pcapfix does (a plausible header followed by another
+  // plausible header, or by the end of the input), and goes on from there. *skipped gets the
+  // bytes passed over. kMore: reading may go on; kEof: nothing plausible was left.
+  Status Resync(uint64_t* skipped, ReadError* error);
+
   // Timestamps from the next Fill on: nanoseconds, or truncated to microseconds.
   void SetWantNano(bool nano) { wantNano_ = nano; }
   bool wantNano() const { return wantNano_; }
@@ -135,6 +141,9 @@ class CaptureReader {
   // The error for input that ends inside a unit of `have` bytes out of `need`.
   void CutShort(size_t have, size_t need, const uint8_t* unit, ReadError* error);
   bool ReadHeaderBytes(size_t n, ReadError* error, Status* status);
+  // Plausibility of a unit starting at p (avail bytes there): 1 yes, 0 no, -1 need `*need` bytes.
+  int PlausiblePcap(const uint8_t* p, size_t avail, bool withNext, size_t* need) const;
+  int PlausiblePcapng(const uint8_t* p, size_t avail, bool withNext, size_t* need) const;
   // Reads into buf: first what pending_ still holds, then the source. wait = false: return
   // with *got = 0 when a pipe has nothing to read right now.
   Status ReadMore(uint8_t* buf, size_t want, size_t* got, ReadError* error, bool wait = true);
@@ -147,6 +156,8 @@ class CaptureReader {
   std::vector<uint8_t> pending_;  // bytes read but not yet handed out
   int64_t offset_ = 0;            // input offset of pending_[0] / the next unit
   size_t packets_ = 0;
+  bool haveLastSec_ = false;  // pcap: seconds of the last good record (repair's plausibility)
+  uint32_t lastSec_ = 0;
 
   // classic pcap
   uint32_t magic_ = 0;
