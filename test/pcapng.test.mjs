@@ -537,6 +537,22 @@ test('small batches deliver every packet exactly once', { skip: NO_CORPUS }, asy
 });
 
 
+test('a batch stays within batchBytes when its packets fit', { skip: NO_CORPUS }, async () => {
+  // Every packet of many_interfaces-1 (up to 1392 bytes, 1424 with its block) fits in 4 KiB, so
+  // no batch may be larger (the reader's read-ahead once made them as large as the file's rest).
+  const file = pcap('many_interfaces-1.pcapng');
+  const small = await readAll(file, { batchBytes: 4096, batchPackets: 3 });
+  assert.equal(small.error, undefined);
+  assert.equal(small.packets.length, 64);
+  assert.ok(Math.max(...small.packets.map((p) => p.caplen)) + 32 <= 4096);
+  assert.deepEqual(
+    small.batches.filter((b) => b.arenaBytes !== 4096).map((b) => [b.first, b.arenaBytes]),
+    [],
+    'batches (first packet, arena bytes) larger than batchBytes',
+  );
+  assert.ok(small.batches.every((b, i) => b.count === 3 || i === small.batches.length - 1), 'full batches of 3');
+});
+
 test('a batch smaller than a packet grows for it, and only for it', withTmpDir(async (dir) => {
   const sizes = [100, 9000, 50, 4000, 20000, 10, 4096, 3, 70000, 1];
   const data = sizes.map((n, i) => Buffer.alloc(n, 0x40 + i));
