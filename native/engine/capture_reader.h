@@ -247,7 +247,14 @@ CaptureReader::Status CaptureReader::Fill(uint8_t* arena, size_t size, size_t ma
     size_t got = 0;
     // A pipe that has nothing more right now: hand out what is here rather than hold back
     // packets already read until the writer sends more.
-    Status rs = ReadMore(arena + filled, size - filled, &got, error, /*wait=*/r->accepted == 0);
+    // Read about as much as the packets still wanted need (~2 KiB each, at least 64 KiB): what
+    // is read beyond the batch is carried to the next one, which costs a copy.
+    size_t want = size - filled;
+    size_t left = maxPackets - r->accepted;
+    size_t enough = left > (1u << 20) ? want : left * 2048;
+    if (enough < (64u << 10)) enough = 64u << 10;
+    if (want > enough) want = enough;
+    Status rs = ReadMore(arena + filled, want, &got, error, /*wait=*/r->accepted == 0);
     if (rs != kMore) {
       status = rs;
       break;
