@@ -8,7 +8,8 @@ import { before } from 'node:test';
 import { need, skipFor, test } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readableCopy as copyPackage } from './support/readable-copy.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,32 +77,9 @@ function setCaps(caps) {
   return execFileSync(getcap, [node], { encoding: 'utf8' }).trim();
 }
 
-/**
- * When nobody cannot load pcapkit from the working tree (a checkout under a private home, say),
- * a copy it can read: package.json, dist/, the addon where node-gyp-build finds it
- * (build/Release/pcapkit.node after node-gyp, or prebuilds/<platform>-<arch>/ after
- * prebuildify), and the runtime dependencies from node_modules.
- */
+/** A copy nobody can load pcapkit from (see test/support/readable-copy.mjs); its index.js. */
 function readableCopy(dest) {
-  const req = createRequire(join(root, 'package.json'));
-  const addon = req('node-gyp-build').path(root);
-  mkdirSync(dirname(join(dest, relative(root, addon))), { recursive: true });
-  copyFileSync(addon, join(dest, relative(root, addon)));
-  copyFileSync(join(root, 'package.json'), join(dest, 'package.json'));
-  cpSync(join(root, 'dist'), join(dest, 'dist'), { recursive: true });
-  const seen = new Set();
-  const copyDeps = (pkgJson) => {
-    for (const dep of Object.keys(JSON.parse(readFileSync(pkgJson, 'utf8')).dependencies ?? {})) {
-      if (seen.has(dep)) continue;
-      seen.add(dep);
-      const src = join(root, 'node_modules', dep);
-      cpSync(src, join(dest, 'node_modules', dep), { recursive: true, dereference: true });
-      copyDeps(join(src, 'package.json'));
-    }
-  };
-  copyDeps(join(root, 'package.json'));
-  execFileSync('chmod', ['-R', 'a+rX', dest]);
-  return join(dest, 'dist', 'cjs', 'index.js');
+  return join(copyPackage(root, dest), 'dist', 'cjs', 'index.js');
 }
 
 if (!skip) dir = makeTmpDir('pcapkit-caps-'); // (at top level: its after() hook is the file's)

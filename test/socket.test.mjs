@@ -3,6 +3,9 @@ import { test, captureSkip, skipFor, tool } from './support/skips.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { readableCopy } from './support/readable-copy.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PCAPSocket, PcapError } from '../dist/esm/index.mjs';
@@ -151,13 +154,16 @@ test('close() from another task ends the loop and lets the process exit', { skip
 test('unprivileged capture fails with EPERM and says how to grant it', { skip: needRoot }, (t) => {
   if (skipFor(t, tool('setpriv', { pkg: 'util-linux' }))) return;
   const setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
+  // nobody loads a readable copy: the checkout may sit under a private directory
+  const copy = readableCopy(root, mkdtempSync(join(tmpdir(), 'pcapkit-nobody-')));
   const script = `
-    const { PCAPSocket } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))});
+    const { PCAPSocket } = require(${JSON.stringify(join(copy, 'dist/cjs/index.js'))});
     try { new PCAPSocket('lo'); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); }`;
-  const r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000, cwd: '/' });
-  if (/Cannot find module|EACCES|permission denied/i.test(r.stderr)) {
-    // e.g. a checkout under a 0700 directory; test/privileges.test.mjs checks this with a readable copy
-    if (skipFor(t, `the user nobody cannot load pcapkit from ${root}`)) return;
+  let r;
+  try {
+    r = spawnSync(setpriv, ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000, cwd: '/' });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
   }
   assert.match(r.stdout, /^EPERM /, r.stderr);
   assert.match(r.stdout, /setcap cap_net_raw,cap_net_admin\+eip/);

@@ -560,6 +560,12 @@ bool CaptureReader::Stamp(const Interface& itf, uint64_t ticks, PacketView* view
     uint64_t frac = itf.exponent == 0 ? 0 : ticks & (itf.units - 1);
     nsec = static_cast<uint64_t>((static_cast<unsigned __int128>(frac) * 1000000000u) >>
                                  itf.exponent);
+  } else if (itf.units == 1000000000ull) {  // the common resolutions: divisions by constants
+    sec = ticks / 1000000000ull;
+    nsec = ticks % 1000000000ull;
+  } else if (itf.units == 1000000ull) {
+    sec = ticks / 1000000ull;
+    nsec = (ticks % 1000000ull) * 1000;
   } else {
     sec = ticks / itf.units;
     uint64_t frac = ticks % itf.units;

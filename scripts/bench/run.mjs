@@ -2,7 +2,7 @@
 // `npm run bench`: pcapkit against tcpdump and a plain C libpcap loop, side by side.
 //
 //   node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR] [--null]
-//                              [--pcap-packets N] [--no-pcap] [--groups filter,read,decode]
+//                              [--pcap-packets N] [--no-pcap] [--groups filter,read,decode,engine]
 //
 //   --packets N   capture size (default 5,000,000 packets, ~2.9 GB; generated once, reused)
 //   --rounds N    rounds (default 5)
@@ -13,7 +13,11 @@
 //   --pcap-packets N  the `pcap` npm package's decoder decodes only the first N packets (its
 //                 I/O-only loop too); its ratios then compare per-packet rates (default: all)
 //   --no-pcap     skip the `pcap` npm package (no install)
-//   --groups G    only these job groups (comma-separated: filter, read, decode; default all)
+//   --groups G    only these job groups (comma-separated: filter, read, decode, engine; default all)
+//
+// The capture-file engine (group 'engine'): the same packets as pcapng (made once from the pcap
+// by filterFile, untimed), filtered by tcpdump and by filterFile and read by a for-await loop,
+// against the pcap; and the pcap piped through standard input (`cat F | ...`) against its path.
 //
 // Decoding (group 'decode'): `for await` + one reused pcapkit Decoder (Ethernet -> IP ->
 // TCP/UDP ports and the IPv4 source as an integer) against the plain `for await` loop, and
@@ -39,8 +43,8 @@ import { ensureCapture, DATA_DIR, DEFAULT_PACKETS, GENERATOR_VERSION } from './g
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FILTERS = ['arp', 'tcp port 443', ''];
-const TARGETS = { filter: 1.05, iter: 1.5, batches: 1.2, decode: 1.25, vsPcap: 5, rssMB: 150 };
-const GROUPS = ['filter', 'read', 'decode'];
+const TARGETS = { filter: 0.75, iter: 1.0, batches: 1.2, decode: 1.25, vsPcap: 5, rssMB: 150, ngVsTcpdump: 0.5, ngVsPcap: 1.0, stdinVsPath: 1.1 };
+const GROUPS = ['filter', 'read', 'decode', 'engine'];
 
 function parseArgs(argv) {
   const o = {
@@ -65,7 +69,7 @@ function parseArgs(argv) {
     else if (k === '--help' || k === '-h') {
       console.log(
         'usage: node scripts/bench/run.mjs [--packets N] [--rounds N] [--out-dir DIR] [--null]\n' +
-          '                                  [--pcap-packets N] [--no-pcap] [--groups filter,read,decode]',
+          '                                  [--pcap-packets N] [--no-pcap] [--groups filter,read,decode,engine]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}`);
@@ -127,8 +131,11 @@ function runExternal(argv) {
   return { ...res, stdout: r.stdout };
 }
 
-function runTask(args) {
-  const r = runExternal([process.execPath, path.join(here, 'task.mjs'), ...args]);
+function runTask(args, { stdinFrom } = {}) {
+  const argv = [process.execPath, path.join(here, 'task.mjs'), ...args];
+  // `cat F | node task.mjs ...`: the capture through a pipe, as a user's shell sends it.
+  const q = (a) => `'${String(a).replace(/'/g, `'\\''`)}'`;
+  const r = runExternal(stdinFrom ? ['sh', '-c', `cat ${q(stdinFrom)} | ${argv.map(q).join(' ')}`] : argv);
   const out = JSON.parse(r.stdout.trim().split('\n').pop());
   return {
     ms: out.ms,
@@ -282,6 +289,39 @@ if (want('decode')) {
     }
   }
 }
+// The capture-file engine: pcapng input (the same packets), and the pcap through a pipe.
+const NG_TCPDUMP = "tcpdump pcapng ''";
+const NG_FILTER = "filterFile pcapng ''";
+const NG_ITER = 'for await (pkt) pcapng';
+const STDIN_FILTER = "cat | filterFile - ''";
+let IN_NG = null;
+if (want('engine')) {
+  IN_NG = `${IN}ng`;
+  if (!fs.existsSync(IN_NG) || fs.statSync(IN_NG).mtimeMs < fs.statSync(IN).mtimeMs) {
+    log(`making ${IN_NG} (the same packets as pcapng, by filterFile, untimed)`);
+    const made = runTask(['filter', IN, `${IN_NG}.tmp`, '', 'pcapng']);
+    if (made.packetsWritten !== cap.packets) throw new Error(`pcapng copy has ${made.packetsWritten} packets`);
+    fs.renameSync(`${IN_NG}.tmp`, IN_NG);
+  }
+  warmCache(IN_NG);
+  if (tcpdump) {
+    jobs.push({
+      id: NG_TCPDUMP,
+      group: 'pcapng filter',
+      role: 'baseline',
+      // both write nanosecond pcap (filterFile is told so below), whatever the capture's precision
+      run: (out) => runExternal([tcpdump, ...tcpdumpUser, '--nano', '-r', IN_NG, '-w', out]),
+      out: outFile('tcpdump pcapng'),
+    });
+  }
+  jobs.push({ id: NG_FILTER, group: 'pcapng filter', role: 'pcapkit', run: (out) => runTask(['filter', IN_NG, out, '', 'pcap', 'nano']), out: outFile('filterFile pcapng') });
+  jobs.push({ id: NG_ITER, group: 'engine', role: 'pcapkit', run: () => runTask(['iter', IN_NG]) });
+  jobs.push({ id: STDIN_FILTER, group: 'engine', role: 'pcapkit', run: (out) => runTask(['filter', '-', out, ''], { stdinFrom: IN }), out: outFile('filterFile stdin') });
+  if (!jobs.some((j) => j.id === "filterFile ''")) {
+    jobs.push({ id: "filterFile ''", group: "filter ''", role: 'pcapkit', run: (out) => runTask(['filter', IN, out, '']), out: outFile('filterFile ') });
+  }
+  if (!jobs.some((j) => j.id === ITER)) jobs.push({ id: ITER, group: 'read', role: 'pcapkit', run: () => runTask(['iter', IN]) });
+}
 const jobPackets = (id) => jobs.find((j) => j.id === id)?.packets ?? cap.packets;
 
 const hasSync = which('sync') !== null;
@@ -403,6 +443,10 @@ function ratio(name, a, b, target, dir = '<=') {
 }
 for (const f of FILTERS) ratio(`filterFile/tcpdump ${label(f)}`, measure(`filterFile ${label(f)}`), measure(`tcpdump ${label(f)}`), TARGETS.filter);
 ratio('for-await/C loop', measure(ITER), measure('C pcap_loop'), TARGETS.iter);
+ratio("pcapng filterFile/tcpdump ''", measure(NG_FILTER), measure(NG_TCPDUMP), TARGETS.ngVsTcpdump);
+ratio("filterFile pcapng/pcap ''", measure(NG_FILTER), measure("filterFile ''"), TARGETS.ngVsPcap);
+ratio('for-await pcapng/pcap', measure(NG_ITER), measure(ITER), TARGETS.ngVsPcap);
+ratio("filterFile stdin/path ''", measure(STDIN_FILTER), measure("filterFile ''"), TARGETS.stdinVsPath);
 ratio('batches/C loop', measure('batches()'), measure('C pcap_loop'), TARGETS.batches);
 ratio('Decoder loop/for-await', measure(DECODER), measure(ITER), TARGETS.decode);
 ratio('pkt.data loop/for-await', measure(DATA), measure(ITER), null);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One pcapkit measurement in a fresh process (fresh heap, own peak RSS), run by run.mjs.
 //
-//   node task.mjs filter IN OUT EXPR   filterFile(IN, OUT, EXPR)
+//   node task.mjs filter IN OUT EXPR [FORMAT [PRECISION]]  filterFile(IN, OUT, EXPR, { format, precision })
+//                                      (IN may be '-': the bench pipes the capture in)
 //   node task.mjs iter IN              for await (const pkt of reader): count, sum pkt.caplen
 //   node task.mjs batches IN           for await (const b of reader.batches()): sum b.caplen(i)
 //   node task.mjs data IN              `iter` + pkt.data and one byte of it: what any decoder
@@ -46,8 +47,8 @@ const pcapDecode =
 // variables are then locals of one function (not module bindings shared with the rest of this
 // file), the same for every job, so the jobs differ only in what their loops do.
 const JOBS = {
-  async filter(input, output, expr) {
-    const r = await filterFile(input, output, expr ?? '');
+  async filter(input, output, expr, format, precision) {
+    const r = await filterFile(input, output, expr ?? '', { ...(format ? { format } : {}), ...(precision ? { precision } : {}) });
     return { packets: r.packetsRead, bytes: r.bytesRead, packetsWritten: r.packetsWritten, bytesWritten: r.bytesWritten };
   },
   async iter(input) {
