@@ -53,6 +53,44 @@ FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJo
       return;
     }
   }
+  if (source_->regular()) {
+    engine::ReadError re;
+    engine::WriteError we;
+    if (!Setup(&re, &we)) {
+      if (readSetupFailed_) ThrowPcapError(env, re.code, inPath_ + ": " + re.message);
+      else ThrowPcapError(env, we.code, we.message);
+      source_.reset();
+    }
+  }
+}
+
+bool FilterJob::Setup(engine::ReadError* re, engine::WriteError* we) {
+  ready_ = true;
+  reader_ = std::make_unique<engine::CaptureReader>(source_.get());
+  engine::CaptureReader::Status s = reader_->Open(true, re);
+  if (s != engine::CaptureReader::kMore) {
+    readSetupFailed_ = true;
+    if (s == engine::CaptureReader::kInterrupted) *re = {"ECLOSED", "cancelled before the header arrived"};
+    return false;
+  }
+  inFormat_ = reader_->format() == engine::Format::kPcapng ? "pcapng" : "pcap";
+  std::string why;
+  if (!filter_.Set(expr_, reader_->interfaces(), &why)) {
+    *we = {"EFILTER", why, 0};
+    return false;
+  }
+  engine::CaptureWriter::Kind kind = (format_.empty() ? inFormat_ : format_) == "pcapng"
+                                         ? engine::CaptureWriter::Kind::kPcapng
+                                         : engine::CaptureWriter::Kind::kPcap;
+  outFormat_ = kind == engine::CaptureWriter::Kind::kPcapng ? "pcapng" : "pcap";
+  bool outNano = precision_.empty() ? reader_->nano() : precision_ == "nano";
+  copier_ = std::make_unique<engine::PacketCopier>(reader_.get(), &writer_, kind, outNano);
+  if (!copier_->Prepare(we)) {
+    we->message = outPath_ + ": " + we->message;
+    return false;
+  }
+  if (!writer_.Open(outPath_, false, we)) return false;
+  return copier_->Begin(we);
 }
 
 Napi::Value FilterJob::Progress(const Napi::CallbackInfo& info) {
@@ -84,37 +122,27 @@ class FilterWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     FilterJob* j = job_;
-    engine::CaptureReader reader(j->source_.get());
     using S = engine::CaptureReader;
-    S::Status s = reader.Open(true, &readError_);
-    if (s == S::kInterrupted) {
-      cancelled_ = true;
-      return;
+    if (!j->ready_) {
+      engine::WriteError we;
+      if (!j->Setup(&readError_, &we)) {
+        if (j->readSetupFailed_) {
+          if (readError_.code == "ECLOSED") cancelled_ = true;
+          else setupFailed_ = true;
+        } else {
+          writeError_ = we;
+        }
+        return;
+      }
     }
-    if (s != S::kMore) {
-      setupFailed_ = true;
-      return;
-    }
-    inFormat_ = reader.format() == engine::Format::kPcapng ? "pcapng" : "pcap";
-    engine::FilterSet filter;
-    std::string why;
-    if (!filter.Set(j->expr_, reader.interfaces(), &why)) {
-      writeError_ = {"EFILTER", why, 0};
-      return;
-    }
-    engine::CaptureWriter::Kind kind = (j->format_.empty() ? inFormat_ : j->format_) == "pcapng"
-                                           ? engine::CaptureWriter::Kind::kPcapng
-                                           : engine::CaptureWriter::Kind::kPcap;
-    outFormat_ = kind == engine::CaptureWriter::Kind::kPcapng ? "pcapng" : "pcap";
-    bool outNano = j->precision_.empty() ? reader.nano() : j->precision_ == "nano";
-    engine::PacketCopier copier(&reader, &writer_, kind, outNano);
-    if (!copier.Prepare(&writeError_)) {
-      writeError_.message = j->outPath_ + ": " + writeError_.message;
-      return;
-    }
-    if (!writer_.Open(j->outPath_, false, &writeError_)) return;
-    if (!copier.Begin(&writeError_)) return;
+    S& reader = *j->reader_;
+    engine::FilterSet& filter = j->filter_;
+    engine::PacketCopier& copier = *j->copier_;
+    engine::CaptureWriter& writer_ = j->writer_;
+    inFormat_ = j->inFormat_;
+    outFormat_ = j->outFormat_;
     opened_ = true;
+    S::Status s = S::kMore;
 
     std::vector<uint8_t> arena(1u << 20);
     double read = 0, written = 0;
@@ -188,11 +216,14 @@ class FilterWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     FilterJob* j = job_;
+    // (the copier refers to the reader, the reader to the source)
+    j->copier_.reset();
+    j->reader_.reset();
     j->source_.reset();
     Napi::Object result = Napi::Object::New(env);
     result.Set("packetsRead", packetsRead_);
     result.Set("packetsWritten", packetsWritten_);
-    result.Set("bytesRead", static_cast<double>(j->fileSize_ >= 0 || opened_ ? bytesRead_ : -1));
+    result.Set("bytesRead", static_cast<double>(bytesRead_));
     result.Set("bytesWritten", static_cast<double>(bytesWritten_));
     result.Set("cancelled", Napi::Boolean::New(env, cancelled_));
     if (j->repair_) {
@@ -255,7 +286,6 @@ class FilterWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   FilterJob* job_;
   Napi::ObjectReference jobRef_;
-  engine::CaptureWriter writer_;
   engine::ReadError readError_;
   engine::WriteError writeError_;
   bool cancelled_ = false, setupFailed_ = false, readFailed_ = false, opened_ = false;

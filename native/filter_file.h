@@ -9,6 +9,10 @@
 #include <string>
 
 #include "engine/byte_source.h"
+#include "engine/capture_reader.h"
+#include "engine/capture_writer.h"
+#include "engine/file_copy.h"
+#include "engine/filter_set.h"
 
 namespace pcapkit {
 
@@ -26,7 +30,21 @@ class FilterJob : public Napi::ObjectWrap<FilterJob> {
   std::string inPath_, outPath_, expr_, precision_, format_;
   int64_t count_ = -1;  // most packets to write (-1: all)
   bool repair_ = false;  // resynchronise past damage instead of stopping there
+  // Reads the header, compiles the filter and opens the output, in that order (so a bad filter
+  // or an unreadable input never creates the output). On the constructor's thread for a
+  // regular file (setup errors are thrown at once, the output exists when filterFile returns
+  // its promise); on the pool for a pipe, whose header may be slow. False: the error is in
+  // *re (input) or *we (filter, output).
+  bool Setup(engine::ReadError* re, engine::WriteError* we);
+
   std::unique_ptr<engine::ByteSource> source_;
+  std::unique_ptr<engine::CaptureReader> reader_;
+  engine::FilterSet filter_;
+  engine::CaptureWriter writer_;
+  std::unique_ptr<engine::PacketCopier> copier_;
+  std::string inFormat_, outFormat_;
+  bool ready_ = false;   // Setup() done
+  bool readSetupFailed_ = false;
   bool started_ = false;
   std::atomic<bool> cancel_{false};
   std::atomic<double> read_{0}, written_{0};
