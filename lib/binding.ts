@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { PcapError } from './errors';
 import { HDR_STRIDE } from './batch-layout';
+import type { CaptureInterface } from './reader';
 
 export * from './batch-layout';
 
@@ -37,18 +38,8 @@ export interface NativeFileInfo {
   packetsPassed: number;
 }
 
-export interface NativeInterface {
-  index: number;
-  section: number;
-  sectionIndex: number;
-  linktype: number;
-  fileLinktype: number;
-  snaplen: number;
-  name?: string;
-  description?: string;
-  tsresol: number;
-  tsoffset: number;
-}
+/** What interfaces() returns: exactly the public CaptureInterface (plain objects). */
+export type NativeInterface = CaptureInterface;
 
 export interface NativeOfflineHandle {
   isRegular(): boolean;

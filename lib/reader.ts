@@ -5,7 +5,7 @@
 // turning between batches, and a batch is bounded in bytes and packets so handling one
 // takes a few milliseconds at most. One native reader (native/engine/capture_reader.h) reads
 // every kind of input (pcap, pcapng, a path, a FIFO, stdin) from one descriptor.
-import { allocBatch, native, type NativeFileInfo, type NativeInterface, type NativeOfflineHandle, type ReadResult } from './binding';
+import { allocBatch, native, type NativeFileInfo, type NativeOfflineHandle, type ReadResult } from './binding';
 import { PcapError } from './errors';
 import type { FileFormat, Precision } from './format';
 import { linktypeName } from './linktype';
@@ -277,8 +277,8 @@ export class PCAPReader implements AsyncIterable<Packet> {
   }
 
   private refreshInterfaces(): void {
-    const more = this.handle?.interfaces(this.ifaces.length) ?? [];
-    for (const itf of more) this.ifaces.push(publicInterface(itf));
+    // (the native objects are plain, with exactly CaptureInterface's fields)
+    for (const itf of this.handle?.interfaces(this.ifaces.length) ?? []) this.ifaces.push(itf);
   }
 
   private header(): NativeFileInfo {
@@ -309,22 +309,6 @@ export class PCAPReader implements AsyncIterable<Packet> {
       return { batch: new PacketBatch(arena, headers, r.count), eof: r.eof, error: r.error };
     }
   }
-}
-
-function publicInterface(n: NativeInterface): CaptureInterface {
-  const itf: CaptureInterface = {
-    index: n.index,
-    section: n.section,
-    sectionIndex: n.sectionIndex,
-    linktype: n.linktype,
-    fileLinktype: n.fileLinktype,
-    snaplen: n.snaplen,
-    tsresol: n.tsresol,
-    tsoffset: n.tsoffset,
-  };
-  if (n.name !== undefined) itf.name = n.name;
-  if (n.description !== undefined) itf.description = n.description;
-  return itf;
 }
 
 interface Step {

@@ -53,6 +53,25 @@ inline uint16_t SecLoad16(const uint8_t* p, bool le) { return Load16(p, le != kH
 
 inline uint32_t Pad4(uint32_t n) { return (n + 3u) & ~3u; }
 
+// The byte order a block at p is read in: the current section's, or, for a section header, the
+// one its byte-order magic says. False when that magic is neither order's.
+bool BlockByteOrder(const uint8_t* p, bool sectionLe, bool* le) {
+  uint32_t type;
+  std::memcpy(&type, p, 4);
+  *le = sectionLe;
+  if (type != kBlockSHB) return true;
+  uint32_t bom;
+  std::memcpy(&bom, p + 8, 4);
+  if (bom == kByteOrderMagic) {
+    *le = kHostLittle;
+  } else if (Swap32(bom) == kByteOrderMagic) {
+    *le = !kHostLittle;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void Set(ReadError* e, const char* code, const std::string& message, int64_t offset) {
   e->code = code;
   e->message = message;
@@ -409,20 +428,15 @@ CaptureReader::Step CaptureReader::NextPcapng(uint8_t* buf, size_t avail, size_t
   }
   uint32_t rawType;
   std::memcpy(&rawType, buf, 4);
-  bool le = le_;
-  if (rawType == kBlockSHB) {
-    // The byte-order magic says how to read this section, its own length included.
+  bool le;
+  // A section header's byte-order magic says how to read that section, its own length included.
+  if (!BlockByteOrder(buf, le_, &le)) {
     uint32_t bom;
     std::memcpy(&bom, buf + 8, 4);
-    if (bom == kByteOrderMagic) {
-      le = kHostLittle;
-    } else if (Swap32(bom) == kByteOrderMagic) {
-      le = !kHostLittle;
-    } else {
-      Set(error, "EFORMAT", Printf("bad byte-order magic 0x%08x in section header", bom), offset_);
-      return kBad;
-    }
-  } else if (!sawSection_) {
+    Set(error, "EFORMAT", Printf("bad byte-order magic 0x%08x in section header", bom), offset_);
+    return kBad;
+  }
+  if (rawType != kBlockSHB && !sawSection_) {
     Set(error, "EFORMAT", "the file does not start with a section header block", offset_);
     return kBad;
   }
@@ -716,16 +730,8 @@ int CaptureReader::PlausiblePcapng(const uint8_t* p, size_t avail, bool withNext
     *need = 12;
     return -1;
   }
-  uint32_t raw;
-  std::memcpy(&raw, p, 4);
-  bool le = le_;
-  if (raw == kBlockSHB) {
-    uint32_t bom;
-    std::memcpy(&bom, p + 8, 4);
-    if (bom == kByteOrderMagic) le = kHostLittle;
-    else if (Swap32(bom) == kByteOrderMagic) le = !kHostLittle;
-    else return 0;
-  }
+  bool le;
+  if (!BlockByteOrder(p, le_, &le)) return 0;
   uint32_t type = SecLoad32(p, le);
   uint32_t len = SecLoad32(p + 4, le);
   switch (type) {
