@@ -321,7 +321,7 @@ CaptureReader::Step CaptureReader::Next(uint8_t* buf, size_t avail, size_t arena
   return NextPcapng(buf, avail, arenaBase, view, unit, error, interfacesChanged);
 }
 
-CaptureReader::Step CaptureReader::NextPcap(uint8_t* buf, size_t avail, size_t arenaBase,
+__attribute__((always_inline)) inline CaptureReader::Step CaptureReader::NextPcap(uint8_t* buf, size_t avail, size_t arenaBase,
                                             PacketView* view, size_t* unit, ReadError* error) {
   const size_t hs = recordHeader_;
   if (avail < hs) {
@@ -419,7 +419,7 @@ void CaptureReader::CutShort(size_t have, size_t need, const uint8_t* unit, Read
                           need - 8, have - 8);
 }
 
-CaptureReader::Step CaptureReader::NextPcapng(uint8_t* buf, size_t avail, size_t arenaBase,
+__attribute__((always_inline)) inline CaptureReader::Step CaptureReader::NextPcapng(uint8_t* buf, size_t avail, size_t arenaBase,
                                               PacketView* view, size_t* unit, ReadError* error,
                                               bool* interfacesChanged) {
   if (avail < 12) {
@@ -566,7 +566,7 @@ bool CaptureReader::InterfaceBlock(const uint8_t* b, uint32_t len, ReadError* er
   return true;
 }
 
-bool CaptureReader::Stamp(const Interface& itf, uint64_t ticks, PacketView* view,
+__attribute__((always_inline)) inline bool CaptureReader::Stamp(const Interface& itf, uint64_t ticks, PacketView* view,
                           ReadError* error) {
   uint64_t sec, nsec;
   if (itf.binary) {
@@ -605,7 +605,7 @@ bool CaptureReader::Stamp(const Interface& itf, uint64_t ticks, PacketView* view
   return true;
 }
 
-CaptureReader::Step CaptureReader::PacketBlock(uint32_t type, uint8_t* b, uint32_t len,
+__attribute__((always_inline)) inline CaptureReader::Step CaptureReader::PacketBlock(uint32_t type, uint8_t* b, uint32_t len,
                                                size_t arenaBase, PacketView* view,
                                                ReadError* error) {
   const bool le = le_;
