@@ -4,6 +4,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "link_context.h"
 
@@ -124,19 +125,25 @@ std::string BoundedString(const uint8_t* p, size_t n) {
 }  // namespace
 
 int CaptureReader::DltFor(uint32_t linktype, uint32_t snaplen, uint32_t* snapshot) {
+  // One answer per (link type, snaplen) for the whole process: libpcap's answer never changes,
+  // and asking it opens a handle. Bounded like everything a file controls (a hostile file with
+  // thousands of distinct values gets correct answers, only slower).
+  static std::mutex mutex;
+  static std::unordered_map<uint64_t, std::pair<int, uint32_t>> cache;
   uint64_t key = (static_cast<uint64_t>(linktype) << 32) | snaplen;
-  auto it = dltCache_.find(key);
-  if (it != dltCache_.end()) {
-    *snapshot = it->second.second;
-    return it->second.first;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) {
+      *snapshot = it->second.second;
+      return it->second.first;
+    }
   }
-  // Ask libpcap (see link_context.h); the handle is closed at once, only the answer is kept.
   LinkContext ctx(linktype, snaplen, false);
   int dlt = ctx.ok() ? ctx.dlt() : static_cast<int>(linktype & 0x03ffffff);
   uint32_t snap = ctx.ok() ? ctx.snapshot() : (snaplen ? snaplen : 262144);
-  // Bound the cache like everything else a file controls (distinct values are few in
-  // practice; a hostile file gets correct answers, only slower).
-  if (dltCache_.size() < 4096) dltCache_.emplace(key, std::make_pair(dlt, snap));
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() < 4096) cache.emplace(key, std::make_pair(dlt, snap));
   *snapshot = snap;
   return dlt;
 }

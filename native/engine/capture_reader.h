@@ -176,7 +176,6 @@ class CaptureReader {
   uint32_t maxBlock_ = kMaxBlock;
 
   std::vector<Interface> interfaces_;
-  std::unordered_map<uint64_t, std::pair<int, uint32_t>> dltCache_;
 };
 
 template <class Accept>

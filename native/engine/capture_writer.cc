@@ -77,15 +77,10 @@ bool CaptureWriter::Open(const std::string& path, bool append, WriteError* error
     if (append && regular_) fileBytes_ = st.st_size;
   }
   fd_ = fd;
-  buf_.reserve(kBufferBytes);
   return true;
 }
 
-uint8_t* CaptureWriter::Reserve(size_t n) {
-  size_t at = buf_.size();
-  buf_.resize(at + n);
-  return buf_.data() + at;
-}
+uint8_t* CaptureWriter::Reserve(size_t n) { return buf_.Reserve(n); }
 
 void CaptureWriter::EndUnit(bool packet) {
   units_.emplace_back(buf_.size(), packet);

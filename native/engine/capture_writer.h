@@ -10,6 +10,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -96,7 +98,29 @@ class CaptureWriter {
   std::string path_;
   Kind kind_ = Kind::kPcap;
   bool nano_ = true;
-  std::vector<uint8_t> buf_;
+  // The output buffer: grows without zero-filling (every byte reserved is written at once), so a
+  // record costs one copy, not a fill and a copy as std::vector::resize would make it.
+  struct Buffer {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t used = 0, capacity = 0;
+    uint8_t* Reserve(size_t n) {
+      if (used + n > capacity) {
+        size_t grown = capacity ? capacity * 2 : 1u << 20;
+        while (grown < used + n) grown *= 2;
+        std::unique_ptr<uint8_t[]> bigger(new uint8_t[grown]);
+        if (used) std::memcpy(bigger.get(), bytes.get(), used);
+        bytes = std::move(bigger);
+        capacity = grown;
+      }
+      uint8_t* at = bytes.get() + used;
+      used += n;
+      return at;
+    }
+    size_t size() const { return used; }
+    const uint8_t* data() const { return bytes.get(); }
+    void clear() { used = 0; }
+  };
+  Buffer buf_;
   // Ends of the whole units in buf_, and whether each is a packet.
   std::vector<std::pair<size_t, bool>> units_;
   int64_t fileBytes_ = 0;  // bytes the kernel has taken
