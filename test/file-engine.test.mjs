@@ -1027,7 +1027,24 @@ test('filterFile(..., { format: "pcap" }) on several link types rejects instead 
     return true;
   });
   const cli = await pcapkit(['filter', '-q', mixed, tmp('mixed-as-cli.pcap'), '--format', 'pcap']);
-  assert.notEqual(cli.code, 0, 'pcapkit filter --format pcap refuses mixed link types');
+  assert.equal(cli.code, 1, `pcapkit filter --format pcap refuses mixed link types: ${cli.stderr}`);
+  assert.match(cli.stderr, /^pcapkit: EFORMAT: .*several link types.*write pcapng instead/m);
+  // and --format pcapng on a pcap input writes pcapng that tshark reads with the same packets
+  const ng = tmp('small-as.pcapng');
+  const r = await pcapkit(['filter', '-q', small, ng, '--format', 'pcapng']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(ng).readUInt32LE(0), C.BT.SHB);
+  const fields = ['frame.time_epoch', 'frame.len', 'frame.cap_len'];
+  assert.deepEqual(tsharkFields(ng, fields), tsharkFields(small, fields));
+});
+
+test('pcapkit filter -c N writes what tcpdump -c N writes', async () => {
+  const out = tmp('count.pcap');
+  const r = await pcapkit(['filter', '-q', '-c', '7', small, out, 'udp']);
+  assert.equal(r.code, 0, r.stderr);
+  const ref = tmp('count.tcpdump.pcap');
+  execFileSync('tcpdump', ['-r', small, '-w', ref, '-c', '7', 'udp'], { stdio: 'ignore' });
+  assert.ok(readFileSync(out).equals(readFileSync(ref)), 'byte-identical to tcpdump -c 7');
 });
 
 test('repairFile and `pcapkit repair` keep a mixed-link-type pcapng as pcapng, every packet', async () => {

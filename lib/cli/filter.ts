@@ -1,14 +1,21 @@
 // pcapkit filter IN OUT EXPR...: tcpdump -r IN -w OUT EXPR, done by filterFile() off the main
 // thread, with a progress bar on a terminal and Ctrl-C that leaves a valid, shorter OUT.
-import { Command, Option } from 'commander';
-import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type Precision } from '../index';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type OutputFormat, type Precision } from '../index';
 import { EXIT, errorLine, isDamage, onStopSignals, refuseOverwrite } from './common';
 import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './format';
 import { Progress } from './progress';
 
 interface FilterOptions {
   precision?: Precision;
+  format?: OutputFormat;
+  count?: number;
   quiet?: boolean;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of packets is expected');
+  return Number(value);
 }
 
 /** How long a Ctrl-C may take to stop the job before we say that we are waiting. */
@@ -19,14 +26,16 @@ export function register(program: Command): void {
     .command('filter')
     .summary('copy the packets matching a BPF expression to a new file')
     .description(
-      'Copies the packets of IN that match the filter expression to OUT, a pcap file, like ' +
-        '`tcpdump -r IN -w OUT EXPR`. The words of the expression are joined with spaces; with ' +
-        'no expression every packet is copied. IN may be pcap or pcapng, or - for stdin. ' +
+      'Copies the packets of IN that match the filter expression to OUT, like ' +
+        '`tcpdump -r IN -w OUT EXPR` (for a pcap IN, byte for byte). The words of the expression ' +
+        'are joined with spaces; with no expression every packet is copied. IN may be pcap or ' +
+        'pcapng, a FIFO, or - for stdin. OUT has the format of IN unless --format says otherwise ' +
+        '(a pcapng IN with several link types filters each with its own compiled filter). ' +
         'Ctrl-C (or SIGTERM) stops early and leaves OUT a valid capture of the packets written ' +
         'so far. If OUT cannot be written (disk full), it is cut back to its last whole packet.',
     )
     .argument('<in>', 'capture file to read (- for stdin)')
-    .argument('<out>', 'pcap file to write (replaced if it exists, created with mode 0600)')
+    .argument('<out>', 'capture file to write (- for stdout; replaced if it exists, created anew with mode 0600)')
     .argument('[expr...]', 'BPF filter expression (pcap-filter(7) syntax)')
     .addOption(
       new Option('--precision <precision>', "timestamp precision of OUT (default: IN's own)").choices([
@@ -34,6 +43,8 @@ export function register(program: Command): void {
         'nano',
       ]),
     )
+    .addOption(new Option('--format <format>', "OUT's format (default: IN's)").choices(['pcap', 'pcapng']))
+    .option('-c, --count <n>', 'stop after writing N packets', parseCount)
     .option('-q, --quiet', 'no progress bar and no summary line (errors are still reported)')
     .addHelpText(
       'after',
@@ -41,6 +52,8 @@ export function register(program: Command): void {
         "  $ pcapkit filter big.pcap dns.pcap 'udp port 53'\n" +
         '  $ pcapkit filter trace.pcapng web.pcap tcp port 80 or tcp port 443\n' +
         '  $ pcapkit filter in.pcap out.pcap --precision micro host 10.0.0.1\n' +
+        '  $ pcapkit filter mixed.pcapng dns.pcapng -c 100 udp port 53\n' +
+        "  $ tcpdump -i eth0 -w - | pcapkit filter - web.pcap 'tcp port 80'\n" +
         '\nExit status: 0 done, 1 error (unreadable IN, bad filter, OUT not writable or the disk\n' +
         'full), 2 IN is damaged (OUT holds the packets before the damage), 130 interrupted by\n' +
         'Ctrl-C, 143 by SIGTERM (OUT is valid but incomplete).',
@@ -103,6 +116,8 @@ async function runFilter(input: string, output: string, expr: string, options: F
     const result = await filterFile(input, output, expr, {
       signal: controller.signal,
       precision: options.precision,
+      format: options.format,
+      count: options.count,
       progressInterval: 100,
       onProgress: (p) => {
         last = p;
