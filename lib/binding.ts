@@ -112,10 +112,16 @@ export interface NativeBinding {
     input: string,
     output: string,
     expr: string,
-    precision: 'micro' | 'nano' | '',
-    format: 'pcap' | 'pcapng' | '',
-    count?: number,
-    repair?: boolean,
+    options: {
+      precision?: 'micro' | 'nano';
+      format?: 'pcap' | 'pcapng';
+      count?: number;
+      skip?: number;
+      /** [seconds, nanoseconds] */
+      start?: [number, number];
+      end?: [number, number];
+      repair?: boolean;
+    },
   ) => NativeFilterJob;
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;

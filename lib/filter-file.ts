@@ -62,7 +62,7 @@ export async function copyCapture(
   input: string,
   output: string,
   expression: string,
-  options: FilterFileOptions,
+  options: FilterFileOptions & { skip?: number; start?: [number, number]; end?: [number, number] },
   repair: boolean,
 ): Promise<FilterFileResult> {
   if (typeof input !== 'string' || typeof output !== 'string' || typeof expression !== 'string') {
@@ -79,7 +79,15 @@ export async function copyCapture(
     throw new PcapError('EINVAL', `count must be a whole number, not ${String(count)}`);
   }
   options.signal?.throwIfAborted();
-  const job = new native.FilterJob(input, output, expression, precision ?? '', format ?? '', count ?? -1, repair);
+  const job = new native.FilterJob(input, output, expression, {
+    precision,
+    format,
+    count,
+    skip: options.skip,
+    start: options.start,
+    end: options.end,
+    repair,
+  });
   const { onProgress, signal } = options;
   const onAbort = () => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });

@@ -18,24 +18,39 @@ Napi::Function FilterJob::Init(Napi::Env env) {
                       InstanceMethod("cancel", &FilterJob::Cancel)});
 }
 
-// new FilterJob(input, output, expression, precision: 'micro'|'nano'|'', format:
-// 'pcap'|'pcapng'|'', count = -1, repair = false). Opens the input descriptor now (never blocking); the header,
-// the filter and the output are dealt with on the pool thread, in that order, so a bad
-// filter or an unreadable input never creates the output.
+// new FilterJob(input, output, expression, { precision: 'micro'|'nano', format: 'pcap'|'pcapng',
+// count, skip, start: [sec, nsec], end: [sec, nsec], repair }). Opens the input descriptor now
+// (never blocking); for a regular file also the header, the filter and the output (see Setup).
 FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJob>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsString() || !info[1].IsString() || !info[2].IsString() ||
-      !info[3].IsString() || !info[4].IsString()) {
-    ThrowPcapError(env, "EINVAL", "FilterJob(input, output, expression, precision, format, count?)");
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsString() || !info[2].IsString() ||
+      !info[3].IsObject()) {
+    ThrowPcapError(env, "EINVAL", "FilterJob(input, output, expression, options)");
     return;
   }
   inPath_ = info[0].As<Napi::String>().Utf8Value();
   outPath_ = info[1].As<Napi::String>().Utf8Value();
   expr_ = info[2].As<Napi::String>().Utf8Value();
-  precision_ = info[3].As<Napi::String>().Utf8Value();
-  format_ = info[4].As<Napi::String>().Utf8Value();
-  if (info.Length() > 5 && info[5].IsNumber()) count_ = info[5].As<Napi::Number>().Int64Value();
-  if (info.Length() > 6 && info[6].IsBoolean()) repair_ = info[6].As<Napi::Boolean>().Value();
+  Napi::Object o = info[3].As<Napi::Object>();
+  auto str = [&](const char* k) {
+    Napi::Value v = o.Get(k);
+    return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  };
+  auto time = [&](const char* k, int64_t* sec, uint32_t* nsec) {
+    Napi::Value v = o.Get(k);
+    if (!v.IsArray()) return false;
+    Napi::Array a = v.As<Napi::Array>();
+    *sec = a.Get(0u).As<Napi::Number>().Int64Value();
+    *nsec = a.Get(1u).As<Napi::Number>().Uint32Value();
+    return true;
+  };
+  precision_ = str("precision");
+  format_ = str("format");
+  if (o.Get("count").IsNumber()) count_ = o.Get("count").As<Napi::Number>().Int64Value();
+  if (o.Get("skip").IsNumber()) skip_ = o.Get("skip").As<Napi::Number>().Int64Value();
+  haveStart_ = time("start", &startSec_, &startNsec_);
+  haveEnd_ = time("end", &endSec_, &endNsec_);
+  repair_ = o.Get("repair").ToBoolean().Value();
   source_ = std::make_unique<engine::ByteSource>();
   engine::SourceError se;
   if (!source_->Open(inPath_, &se)) {
@@ -147,9 +162,17 @@ class FilterWorker : public Napi::AsyncWorker {
     std::vector<uint8_t> arena(1u << 20);
     double read = 0, written = 0;
     bool stop = false;
+    int64_t skipped = 0;
     auto accept = [&](const engine::PacketView& v) {
       read++;
       if (stop || !filter.Matches(v)) return false;
+      // The time window [start, end), then the first `skip` packets passed over.
+      if (j->haveStart_ && (v.sec < j->startSec_ || (v.sec == j->startSec_ && v.nsec < j->startNsec_))) return false;
+      if (j->haveEnd_ && !(v.sec < j->endSec_ || (v.sec == j->endSec_ && v.nsec < j->endNsec_))) return false;
+      if (skipped < j->skip_) {
+        skipped++;
+        return false;
+      }
       if (!copier.Write(v, &writeError_)) {
         stop = true;
         reader.StopFill();

@@ -29,6 +29,11 @@ class FilterJob : public Napi::ObjectWrap<FilterJob> {
 
   std::string inPath_, outPath_, expr_, precision_, format_;
   int64_t count_ = -1;  // most packets to write (-1: all)
+  int64_t skip_ = 0;    // matching packets to pass over before writing
+  // Time window [start, end): packets before start or at/after end are passed over.
+  bool haveStart_ = false, haveEnd_ = false;
+  int64_t startSec_ = 0, endSec_ = 0;
+  uint32_t startNsec_ = 0, endNsec_ = 0;
   bool repair_ = false;  // resynchronise past damage instead of stopping there
   // Reads the header, compiles the filter and opens the output, in that order (so a bad filter
   // or an unreadable input never creates the output). On the constructor's thread for a

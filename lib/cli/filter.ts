@@ -69,22 +69,35 @@ function progressText(p: FilterProgress): string {
 }
 
 /** `filter: 4,709 packets read, 4,321 written (91.8%), 2.9 MB -> 2.9 MB in 0.12 s` */
-export function summaryLine(r: FilterFileResult, seconds: number): string {
+export function summaryLine(r: FilterFileResult, seconds: number, name = 'filter'): string {
   const pct = formatPercent(r.packetsWritten, r.packetsRead);
   const sizes =
     r.bytesRead >= 0
       ? `${formatBytes(r.bytesRead)} -> ${formatBytes(r.bytesWritten)}`
       : `${formatBytes(r.bytesWritten)} written`; // reading a pipe: the input size is unknown
   return (
-    `filter: ${plural(r.packetsRead, 'packet')} read, ${formatCount(r.packetsWritten)} written` +
+    `${name}: ${plural(r.packetsRead, 'packet')} read, ${formatCount(r.packetsWritten)} written` +
     `${pct ? ` (${pct})` : ''}, ${sizes} in ${formatDuration(seconds)}`
   );
 }
 
+/** What runCopy runs: filterFile, sliceFile... with the progress and abort options it is given. */
+export type CopyJob = (opts: { signal: AbortSignal; progressInterval: number; onProgress: (p: FilterProgress) => void }) => Promise<FilterFileResult>;
+
 async function runFilter(input: string, output: string, expr: string, options: FilterOptions): Promise<number> {
+  return runCopy('filter', input, output, options.quiet === true, (o) =>
+    filterFile(input, output, expr, { ...o, precision: options.precision, format: options.format, count: options.count }),
+  );
+}
+
+/**
+ * Runs a native copy (filter, slice) the CLI way: a progress bar on a terminal, Ctrl-C and
+ * SIGTERM stop it with OUT whole, one summary line, the exit statuses of `pcapkit filter`.
+ */
+export async function runCopy(name: string, input: string, output: string, quiet: boolean, job: CopyJob): Promise<number> {
   refuseOverwrite(input, output);
   const stderr = process.stderr;
-  const progress = new Progress({ label: 'filter', enabled: options.quiet ? false : undefined });
+  const progress = new Progress({ label: name, enabled: quiet ? false : undefined });
   const controller = new AbortController();
   let last: FilterProgress | undefined;
   let notice: NodeJS.Timeout | undefined;
@@ -99,13 +112,13 @@ async function runFilter(input: string, output: string, expr: string, options: F
       // The job stops at its next batch; on a pipe that waits for the writer to send more.
       notice = setTimeout(() => {
         progress.stop();
-        stderr.write('filter: stopping; waiting for the input to send more data (Ctrl-C again to quit at once)\n');
+        stderr.write(`${name}: stopping; waiting for the input to send more data (Ctrl-C again to quit at once)\n`);
       }, STOP_NOTICE_MS);
       return;
     }
     // A second signal: die of it now, as the shell expects.
     progress.stop();
-    stderr.write(`filter: quitting; ${output} may end in the middle of a packet\n`);
+    stderr.write(`${name}: quitting; ${output} may end in the middle of a packet\n`);
     removeHandlers();
     process.kill(process.pid, signal);
   };
@@ -113,11 +126,8 @@ async function runFilter(input: string, output: string, expr: string, options: F
 
   const started = performance.now();
   try {
-    const result = await filterFile(input, output, expr, {
+    const result = await job({
       signal: controller.signal,
-      precision: options.precision,
-      format: options.format,
-      count: options.count,
       progressInterval: 100,
       onProgress: (p) => {
         last = p;
@@ -125,19 +135,19 @@ async function runFilter(input: string, output: string, expr: string, options: F
       },
     });
     progress.stop();
-    if (!options.quiet) stderr.write(`${summaryLine(result, (performance.now() - started) / 1000)}\n`);
+    if (!quiet) stderr.write(`${summaryLine(result, (performance.now() - started) / 1000, name)}\n`);
     return EXIT.OK;
   } catch (err) {
     progress.stop();
     if (controller.signal.aborted && !(err instanceof PcapError)) {
-      stderr.write(`${interruptedLine(output, last, stoppedBy)}\n`);
+      stderr.write(`${interruptedLine(name, output, last, stoppedBy)}\n`);
       return stoppedBy === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
     }
     if (isDamage(err) && err.packetsRead !== undefined) {
       // Read started, then hit damage: OUT holds every matching packet before it.
       const written = writtenBefore(err) ?? last?.packetsWritten;
       stderr.write(
-        `filter: ${input} is damaged after ${plural(err.packetsRead, 'packet')}; ` +
+        `${name}: ${input} is damaged after ${plural(err.packetsRead, 'packet')}; ` +
           `${written === undefined ? 'the packets before the damage were' : `${formatCount(written)} written`} ` +
           `to ${output}\n${errorLine(err)}\n`,
       );
@@ -150,12 +160,12 @@ async function runFilter(input: string, output: string, expr: string, options: F
   }
 }
 
-function interruptedLine(output: string, p: FilterProgress | undefined, signal: NodeJS.Signals | undefined): string {
+function interruptedLine(name: string, output: string, p: FilterProgress | undefined, signal: NodeJS.Signals | undefined): string {
   const how = signal === 'SIGTERM' ? 'terminated' : 'interrupted';
-  if (!p) return `filter: ${how} before the first packet; ${output} may be missing or empty`;
+  if (!p) return `${name}: ${how} before the first packet; ${output} may be missing or empty`;
   const of = p.totalBytes > 0 ? ` (${formatPercent(p.bytesRead, p.totalBytes)} of ${formatBytes(p.totalBytes)})` : '';
   return (
-    `filter: ${how} after ${plural(p.packetsRead, 'packet')} read${of}, ` +
+    `${name}: ${how} after ${plural(p.packetsRead, 'packet')} read${of}, ` +
     `${formatCount(p.packetsWritten)} written; ${output} is a valid capture of the packets written`
   );
 }

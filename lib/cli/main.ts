@@ -15,11 +15,13 @@ import * as filter from './filter';
 import * as read from './read';
 import * as repair from './repair';
 import * as send from './send';
+import * as slice from './slice';
 import * as sniff from './sniff';
 import * as stats from './stats';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
+  slice.register,
   check.register,
   repair.register,
   read.register,

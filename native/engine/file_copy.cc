@@ -1,5 +1,9 @@
 #include "file_copy.h"
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 namespace pcapkit {
 namespace engine {
 
@@ -24,6 +28,18 @@ bool PacketCopier::Prepare(WriteError* error) {
   uint32_t snaplen = itfs.empty() ? 262144 : itfs[0].snaplen;
   if (reader_->format() == Format::kPcapng) linktype &= 0xffff;
   pcapLinktype_ = linktype;
+  // libpcap's header for (link type, snaplen, precision) never changes: asked once a process.
+  static std::mutex mutex;
+  static std::map<std::tuple<uint32_t, uint32_t, bool>, std::vector<uint8_t>> headers;
+  auto key = std::make_tuple(linktype, snaplen, outNano_);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = headers.find(key);
+    if (it != headers.end()) {
+      pcapHeader_ = it->second;
+      return true;
+    }
+  }
   LinkContext ctx(linktype, snaplen, outNano_);
   std::string why;
   if (!ctx.ok() || !ctx.Header(&pcapHeader_, &why)) {
@@ -31,6 +47,8 @@ bool PacketCopier::Prepare(WriteError* error) {
     error->message = ctx.ok() ? why : ctx.error();
     return false;
   }
+  std::lock_guard<std::mutex> lock(mutex);
+  if (headers.size() < 4096) headers.emplace(key, pcapHeader_);
   return true;
 }
 

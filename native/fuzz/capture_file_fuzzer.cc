@@ -73,8 +73,10 @@ void ReadOnce(const uint8_t* data, size_t size, size_t arenaSize, bool nano, boo
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // Small arenas exercise records cut by the arena's end; a large one the common path.
-  ReadOnce(data, size, 4096, true, true);
-  ReadOnce(data, size, 1 << 16, false, false);
+  // One pass per input, its parameters from the input's last byte (so the fuzzer explores
+  // them too): a small arena (records cut by the arena's end) or a large one, micro or nano,
+  // pcap or pcapng output.
+  uint8_t k = size ? data[size - 1] : 0;
+  ReadOnce(data, size, (k & 1) ? 4096 : (1 << 16), (k & 2) != 0, (k & 4) != 0);
   return 0;
 }
