@@ -17,6 +17,8 @@
         "native/devices.cc",
         "native/dumper.cc",
         "native/filter_file.cc",
+        "native/merge_job.cc",
+        "native/engine/merge.cc",
         "native/live.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

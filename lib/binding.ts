@@ -123,6 +123,15 @@ export interface NativeBinding {
       repair?: boolean;
     },
   ) => NativeFilterJob;
+  MergeJob: new (
+    inputs: string[],
+    output: string,
+    options: { append?: boolean; format?: 'pcap' | 'pcapng'; precision?: 'micro' | 'nano' },
+  ) => {
+    start(): Promise<NativeFilterResult & { cancelled: boolean }>;
+    progress(): { bytesRead: number; totalBytes: number };
+    cancel(): void;
+  };
   /** An ArrayBuffer from the addon's pool of batch blocks (see native/arena.h). */
   allocBlock(bytes: number): ArrayBuffer;
   /** Empties every view of a block from allocBlock and returns its memory to the pool now. */

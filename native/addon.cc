@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "filter_file.h"
 #include "live.h"
+#include "merge_job.h"
 #include "offline.h"
 
 namespace pcapkit {
@@ -83,6 +84,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dumper", dumper);
   exports.Set("BpfProgram", bpf);
   exports.Set("FilterJob", job);
+  exports.Set("MergeJob", MergeJob::Init(env));
   exports.Set("LiveHandle", LiveHandle::Init(env));
   exports.Set("listDevices", Napi::Function::New(env, ListDevices));
   exports.Set("allocBlock", Napi::Function::New(env, AllocBlock));

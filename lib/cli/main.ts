@@ -12,6 +12,7 @@ import * as capture from './capture';
 import * as check from './check';
 import * as devices from './devices';
 import * as filter from './filter';
+import * as merge from './merge';
 import * as read from './read';
 import * as repair from './repair';
 import * as send from './send';
@@ -22,6 +23,7 @@ import * as stats from './stats';
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
   slice.register,
+  merge.register,
   check.register,
   repair.register,
   read.register,
