@@ -10,6 +10,7 @@
         "native/engine/byte_source.cc",
         "native/engine/capture_reader.cc",
         "native/engine/capture_writer.cc",
+        "native/engine/error_codes.cc",
         "native/engine/file_copy.cc",
         "native/engine/filter_set.cc",
         "native/engine/link_context.cc",

@@ -65,6 +65,27 @@ Napi::Value LinktypeFromName(const Napi::CallbackInfo& info) {
   return v < 0 ? env.Null() : Napi::Number::New(env, v);
 }
 
+// The classifier's tables, for test/errors.test.mjs: codeForPcapStatus(status),
+// codeForErrno(errno), codeForPcapMessage(message) -> code (the last one null when it is none).
+Napi::Value CodeForPcapStatusJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return env.Null();
+  return Napi::String::New(env, CodeForPcapStatus(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value CodeForErrnoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return env.Null();
+  return Napi::String::New(env, CodeForErrno(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value CodeForPcapMessageJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return env.Null();
+  const char* code = CodeForPcapMessage(info[0].As<Napi::String>().Utf8Value());
+  return code != nullptr ? Napi::Value(Napi::String::New(env, code)) : env.Null();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -92,6 +113,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linktypeName", Napi::Function::New(env, LinktypeName));
   exports.Set("linktypeDescription", Napi::Function::New(env, LinktypeDescription));
   exports.Set("linktypeFromName", Napi::Function::New(env, LinktypeFromName));
+  exports.Set("codeForPcapStatus", Napi::Function::New(env, CodeForPcapStatusJs));
+  exports.Set("codeForErrno", Napi::Function::New(env, CodeForErrnoJs));
+  exports.Set("codeForPcapMessage", Napi::Function::New(env, CodeForPcapMessageJs));
   exports.Set("HDR_STRIDE", Napi::Number::New(env, static_cast<int>(HDR_STRIDE)));
   return exports;
 }

@@ -91,7 +91,7 @@ Napi::Value AllocBlock(const Napi::CallbackInfo& info) {
   Addon* addon = GetAddon(env);
   void* data = addon->arenas->Take(size);
   if (data == nullptr) {
-    ThrowPcapError(env, "EIO", "out of memory allocating a packet batch");
+    ThrowPcapError(env, "ENOMEM", "out of memory allocating a packet batch");
     return env.Undefined();
   }
   Napi::ArrayBuffer ab = WrapBlock(env, addon->arenas, data, size);

@@ -115,7 +115,8 @@ LiveHandle::LiveHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveHa
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
   pcap_ = pcap_create(device_.c_str(), errbuf);
   if (pcap_ == nullptr) {
-    ThrowPcapError(env, "ENODEV", errbuf);
+    const char* code = CodeForPcapMessage(errbuf);  // "malloc: Cannot allocate memory": ENOMEM
+    ThrowPcapError(env, code != nullptr ? code : "ENODEV", errbuf);
     return;
   }
   pcap_set_snaplen(pcap_, snaplen_);
@@ -245,7 +246,9 @@ Napi::Value LiveHandle::Stats(const Napi::CallbackInfo& info) {
   }
   pcap_stat st{};
   if (pcap_stats(pcap_, &st) != 0) {
-    ThrowPcapError(env, "EPCAP", pcap_geterr(pcap_));
+    std::string msg = pcap_geterr(pcap_);
+    const char* code = CodeForPcapMessage(msg);
+    ThrowPcapError(env, code != nullptr ? code : "EPCAP", msg);
     return env.Undefined();
   }
   Napi::Object o = Napi::Object::New(env);
@@ -285,7 +288,8 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
     char errbuf[PCAP_ERRBUF_SIZE] = {0};
     pcap_t* s = pcap_create(device_.c_str(), errbuf);
     if (s == nullptr) {
-      ThrowPcapError(env, "ENODEV", errbuf);
+      const char* code = CodeForPcapMessage(errbuf);
+      ThrowPcapError(env, code != nullptr ? code : "ENODEV", errbuf);
       return env.Undefined();
     }
     // A send-only handle: tiny ring, and a filter that accepts nothing, so it costs nothing.
@@ -308,15 +312,10 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
   }
   int sent = pcap_inject(sendPcap_, buf.Data(), buf.ByteLength());
   if (sent < 0) {
+    // pcap_inject reports no status: libpcap's message says what went wrong.
     std::string msg = pcap_geterr(sendPcap_);
-    std::string code = "EPCAP";
-    if (msg.find("isn't supported") != std::string::npos) code = "ENOTSUP";
-    else if (msg.find("too long") != std::string::npos) code = "EMSGSIZE";
-    else if (msg.find("ermission") != std::string::npos) code = "EPERM";
-    else if (msg.find("Invalid argument") != std::string::npos) code = "EINVAL";
-    else if (msg.find("No such device") != std::string::npos) code = "ENODEV";
-    else if (msg.find("own") != std::string::npos) code = "ENETDOWN";
-    ThrowPcapError(env, code, device_ + ": " + msg);
+    const char* code = CodeForPcapMessage(msg);
+    ThrowPcapError(env, code != nullptr ? code : "EPCAP", device_ + ": " + msg);
     return env.Undefined();
   }
   return Napi::Number::New(env, sent);
@@ -325,8 +324,12 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
 // start(onBatch(arrayBuffer | null, countOrError, hdrBytes))
 Napi::Value LiveHandle::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (pcap_ == nullptr || thread_.joinable()) {
-    ThrowPcapError(env, "EINVAL", "capture already started or closed");
+  if (pcap_ == nullptr) {
+    ThrowPcapError(env, "ECLOSED", "the capture is closed");
+    return env.Undefined();
+  }
+  if (thread_.joinable()) {
+    ThrowPcapError(env, "EINVAL", "the capture is already started");
     return env.Undefined();
   }
   if (info.Length() < 1 || !info[0].IsFunction()) {
@@ -444,10 +447,11 @@ void LiveHandle::Run() {
     if (rc < 0) {
       Deliver(false);
       std::string msg = pcap_geterr(pcap_);
-      bool gone = msg.find("went down") != std::string::npos ||
-                  msg.find("disappeared") != std::string::npos ||
-                  msg.find("No such device") != std::string::npos;
-      DeliverError(gone ? "ENETDOWN" : "EPCAP", device_ + ": " + msg);
+      const char* code = CodeForPcapMessage(msg);
+      if (code == nullptr) code = "EPCAP";
+      // The device was there when the capture started: if it is no more, it went away.
+      if (std::strcmp(code, "ENODEV") == 0) code = "ENETDOWN";
+      DeliverError(code, device_ + ": " + msg);
       break;
     }
     // One dispatch is one kernel block (or, in immediate mode, what was ready): hand it on
