@@ -8,6 +8,10 @@
 
 namespace pcapkit {
 
+using engine::CodeForErrno;
+using engine::CodeForPcapMessage;
+using engine::CodeForPcapStatus;
+
 // Builds a PcapError (or a plain Error with .code when the class was not registered yet).
 Napi::Error MakePcapError(Napi::Env env, const std::string& code, const std::string& message,
                           int status = 0);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 namespace pcapkit {
+namespace engine {
 
 namespace {
 
@@ -80,4 +81,5 @@ const char* CodeForPcapMessage(const std::string& message) {
   return nullptr;
 }
 
+}  // namespace engine
 }  // namespace pcapkit

@@ -7,6 +7,7 @@
 #include <string>
 
 namespace pcapkit {
+namespace engine {
 
 // A negative pcap_activate()/pcap_* status (PCAP_ERROR_* constants). PCAP_ERROR itself, which
 // says nothing more than "an error", is "EPCAP".
@@ -27,4 +28,5 @@ const char* CodeForErrno(int err);
 // Whole phrases only: "unknown", "Unknown error 512" or "The interface went down." match none.
 const char* CodeForPcapMessage(const std::string& message);
 
+}  // namespace engine
 }  // namespace pcapkit
