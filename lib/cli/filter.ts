@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type Precision } from '../index';
 import { EXIT, errorLine, isDamage, onStopSignals, refuseOverwrite } from './common';
-import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './format';
+import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './humanize';
 import { Progress } from './progress';
 
 interface FilterOptions {
