@@ -142,6 +142,10 @@ export interface NativeBinding {
   linktypeName(linktype: number): string | null;
   linktypeDescription(linktype: number): string | null;
   linktypeFromName(name: string): number | null;
+  /** The native error classifier's tables (native/engine/error_codes.h), for the tests. */
+  codeForPcapStatus(status: number): string;
+  codeForErrno(errno: number): string;
+  codeForPcapMessage(message: string): string | null;
   HDR_STRIDE: number;
 }
 

@@ -1,4 +1,4 @@
-// PCAPSocket: live capture. A native capture thread (see native/live.h) hands batches to
+// PCAPSocket: live capture. A native capture thread (native/engine/live_capture.h) hands batches to
 // JS; this class queues them for async iteration and acknowledges each one as it is taken,
 // which is what lets the native side apply backpressure.
 import { native, HDR_STRIDE } from './binding';

@@ -66,24 +66,37 @@ Napi::Value LinktypeFromName(const Napi::CallbackInfo& info) {
   return v < 0 ? env.Null() : Napi::Number::New(env, v);
 }
 
+// The classifier's tables, for test/errors.test.mjs: codeForPcapStatus(status),
+// codeForErrno(errno), codeForPcapMessage(message) -> code (the last one null when it is none).
+Napi::Value CodeForPcapStatusJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return env.Null();
+  return Napi::String::New(env, CodeForPcapStatus(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value CodeForErrnoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return env.Null();
+  return Napi::String::New(env, CodeForErrno(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value CodeForPcapMessageJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return env.Null();
+  const char* code = CodeForPcapMessage(info[0].As<Napi::String>().Utf8Value());
+  return code != nullptr ? Napi::Value(Napi::String::New(env, code)) : env.Null();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitLibpcapOnce();
   auto* addon = new Addon();
   env.SetInstanceData<Addon>(addon);
-  Napi::Function offline = OfflineHandle::Init(env);
-  Napi::Function dumper = Dumper::Init(env);
-  Napi::Function bpf = BpfProgram::Init(env);
-  Napi::Function job = FilterJob::Init(env);
-  addon->offlineCtor = Napi::Persistent(offline);
-  addon->dumperCtor = Napi::Persistent(dumper);
-  addon->bpfCtor = Napi::Persistent(bpf);
-  addon->filterJobCtor = Napi::Persistent(job);
-  exports.Set("OfflineHandle", offline);
-  exports.Set("Dumper", dumper);
-  exports.Set("BpfProgram", bpf);
-  exports.Set("FilterJob", job);
+  exports.Set("OfflineHandle", OfflineHandle::Init(env));
+  exports.Set("Dumper", Dumper::Init(env));
+  exports.Set("BpfProgram", BpfProgram::Init(env));
+  exports.Set("FilterJob", FilterJob::Init(env));
   exports.Set("MergeJob", MergeJob::Init(env));
   exports.Set("LiveHandle", LiveHandle::Init(env));
   exports.Set("listDevices", Napi::Function::New(env, ListDevices));
@@ -94,6 +107,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linktypeName", Napi::Function::New(env, LinktypeName));
   exports.Set("linktypeDescription", Napi::Function::New(env, LinktypeDescription));
   exports.Set("linktypeFromName", Napi::Function::New(env, LinktypeFromName));
+  exports.Set("codeForPcapStatus", Napi::Function::New(env, CodeForPcapStatusJs));
+  exports.Set("codeForErrno", Napi::Function::New(env, CodeForErrnoJs));
+  exports.Set("codeForPcapMessage", Napi::Function::New(env, CodeForPcapMessageJs));
   exports.Set("HDR_STRIDE", Napi::Number::New(env, static_cast<int>(HDR_STRIDE)));
   return exports;
 }

@@ -13,10 +13,6 @@ struct Addon {
   // The JS PcapError class, handed in once by lib/binding.ts so that native code throws
   // real PcapError instances (instanceof works, stack traces are JS ones).
   Napi::FunctionReference pcapErrorClass;
-  Napi::FunctionReference offlineCtor;
-  Napi::FunctionReference dumperCtor;
-  Napi::FunctionReference bpfCtor;
-  Napi::FunctionReference filterJobCtor;
   // Shared with the finalizers of the blocks it handed out, which may outlive the Addon.
   // 16 MiB of free blocks: 32 file-reader batches, or a dozen live ones.
   std::shared_ptr<ArenaPool> arenas = std::make_shared<ArenaPool>(16u << 20);

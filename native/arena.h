@@ -1,35 +1,19 @@
 // Batch memory. A block holds a batch's header table followed by its packet bytes, and is
 // handed to JS as an external ArrayBuffer. When V8 collects the last view of a block, the
-// block returns to a small per-environment pool instead of being freed, so steady-state
-// reading reuses warm pages instead of faulting in fresh ones for every batch. Memory is
-// reused only after the GC has proved nothing references it: views never go stale.
+// block returns to a small per-environment pool (engine/arena_pool.h) instead of being freed,
+// so steady-state reading reuses warm pages instead of faulting in fresh ones for every batch.
+// Memory is reused only after the GC has proved nothing references it: views never go stale.
 #pragma once
 #include <napi.h>
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
-#include <vector>
+
+#include "engine/arena_pool.h"
 
 namespace pcapkit {
 
-class ArenaPool {
- public:
-  // Keeps at most `maxFreeBytes` of free blocks: a count would let large live-capture
-  // blocks pile up to many times what a file reader's small ones hold.
-  explicit ArenaPool(size_t maxFreeBytes) : maxFreeBytes_(maxFreeBytes) {}
-  ~ArenaPool();
-  // A block of exactly `size` bytes (pooled when it has the pooled size).
-  void* Take(size_t size);
-  // Called from a finalizer, possibly on a V8 background thread: hence the mutex.
-  void Give(void* block, size_t size);
-
- private:
-  std::mutex mutex_;
-  size_t pooledSize_ = 0;
-  size_t maxFreeBytes_;
-  std::vector<void*> free_;
-};
+using engine::ArenaPool;
 
 // Hands a block from `pool` to JS; it returns to the pool when V8 collects the buffer. Empty
 // (and the block still the caller's) when the environment can no longer run JS.

@@ -50,7 +50,6 @@ struct BatchWriter {
   size_t used = 0;
   size_t count = 0;
 
-  bool Full() const { return count >= maxPackets; }
   bool Fits(size_t caplen) const { return count < maxPackets && used + caplen <= arenaSize; }
 
   // nsecFactor is 1000 when libpcap hands out microseconds and 1 when it hands out

@@ -6,42 +6,6 @@
 
 namespace pcapkit {
 
-bool CompiledFilter::Compile(int linktype, int snaplen, const std::string& expr,
-                             bpf_u_int32 netmask, std::string* error) {
-  Reset();
-  pcap_t* dead = pcap_open_dead(linktype, snaplen > 0 ? snaplen : 262144);
-  if (dead == nullptr) {
-    *error = "cannot create a handle to compile the filter";
-    return false;
-  }
-  int rc = pcap_compile(dead, &prog_, expr.c_str(), 1, netmask);
-  if (rc != 0) {
-    *error = pcap_geterr(dead);
-    pcap_close(dead);
-    return false;
-  }
-  pcap_close(dead);
-  compiled_ = true;
-  return true;
-}
-
-bool CompiledFilter::CompileWith(pcap_t* p, const std::string& expr, bpf_u_int32 netmask,
-                                 std::string* error) {
-  Reset();
-  if (pcap_compile(p, &prog_, expr.c_str(), 1, netmask) != 0) {
-    *error = pcap_geterr(p);
-    return false;
-  }
-  compiled_ = true;
-  return true;
-}
-
-void CompiledFilter::Reset() {
-  if (compiled_) pcap_freecode(&prog_);
-  prog_ = bpf_program{};
-  compiled_ = false;
-}
-
 Napi::Function BpfProgram::Init(Napi::Env env) {
   return DefineClass(env, "BpfProgram",
                      {InstanceMethod("matches", &BpfProgram::Matches),

@@ -1,15 +1,16 @@
-// One place that turns libpcap statuses, errno values and libpcap messages into the stable
-// PcapError codes the JS API documents (ENOENT, EPERM, EFORMAT, ETRUNCATED, EFILTER, ...).
+// Throwing PcapError from N-API code. Which code an error gets is decided in one place,
+// engine/error_codes.h (CodeForPcapStatus, CodeForErrno, CodeForPcapMessage), included here.
 #pragma once
 #include <napi.h>
 #include <string>
 
+#include "engine/error_codes.h"
+
 namespace pcapkit {
 
-// Stable code for a negative pcap_activate()/pcap_* status.
-const char* CodeForPcapStatus(int status);
-// Stable code for an errno value from open()/fopen()/write().
-const char* CodeForErrno(int err);
+using engine::CodeForErrno;
+using engine::CodeForPcapMessage;
+using engine::CodeForPcapStatus;
 
 // Builds a PcapError (or a plain Error with .code when the class was not registered yet).
 Napi::Error MakePcapError(Napi::Env env, const std::string& code, const std::string& message,

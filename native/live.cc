@@ -1,10 +1,11 @@
 #include "live.h"
 
-#include <chrono>
-#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
 
 #include "addon.h"
-#include "bpf.h"
+#include "arena.h"
 #include "errors.h"
 
 namespace pcapkit {
@@ -36,26 +37,8 @@ std::string StringOption(Napi::Object o, const char* key) {
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
 }
 
-// libpcap puts the useful text in pcap_geterr() for these statuses, and only a generic
-// description in pcap_statustostr() for the others.
-std::string ActivateMessage(pcap_t* p, int status) {
-  switch (status) {
-    case PCAP_ERROR:
-    case PCAP_ERROR_NO_SUCH_DEVICE:
-    case PCAP_ERROR_PERM_DENIED:
-    case PCAP_ERROR_PROMISC_PERM_DENIED:
-#ifdef PCAP_ERROR_CAPTURE_NOTSUP
-    case PCAP_ERROR_CAPTURE_NOTSUP:
-#endif
-    case PCAP_WARNING:
-    case PCAP_WARNING_PROMISC_NOTSUP: {
-      const char* e = pcap_geterr(p);
-      if (e != nullptr && e[0] != '\0') return e;
-      return pcap_statustostr(status);
-    }
-    default:
-      return pcap_statustostr(status);
-  }
+void Throw(Napi::Env env, const engine::LiveError& e) {
+  ThrowPcapError(env, e.code, e.message, e.status);
 }
 
 void CallJs(Napi::Env env, Napi::Function fn, LiveHandle::Delivery* d) {
@@ -95,85 +78,29 @@ Napi::Function LiveHandle::Init(Napi::Env env) {
 
 // new LiveHandle(device, { snaplen, promisc, timeout, bufferSize, immediate, precision,
 //                          rfmon, direction, linktype, batchBytes, batchPackets, maxQueued })
-LiveHandle::LiveHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveHandle>(info) {
+LiveHandle::LiveHandle(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<LiveHandle>(info), capture_(GetAddon(info.Env())->arenas) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
     ThrowPcapError(env, "EINVAL", "LiveHandle(device, options)");
     return;
   }
-  device_ = info[0].As<Napi::String>().Utf8Value();
   Napi::Object o = info[1].As<Napi::Object>();
-  pool_ = GetAddon(env)->arenas;
-  snaplen_ = IntOption(o, "snaplen", 262144);
-  timeoutMs_ = IntOption(o, "timeout", 1000);
-  immediate_ = BoolOption(o, "immediate", false);
-  batchBytes_ = static_cast<size_t>(IntOption(o, "batchBytes", 1 << 20));
-  batchPackets_ = static_cast<size_t>(IntOption(o, "batchPackets", 4096));
-  maxQueued_ = static_cast<size_t>(IntOption(o, "maxQueued", 8));
-  if (batchBytes_ < static_cast<size_t>(snaplen_) + 8) batchBytes_ = snaplen_ + 8;
-
-  char errbuf[PCAP_ERRBUF_SIZE] = {0};
-  pcap_ = pcap_create(device_.c_str(), errbuf);
-  if (pcap_ == nullptr) {
-    ThrowPcapError(env, "ENODEV", errbuf);
-    return;
-  }
-  pcap_set_snaplen(pcap_, snaplen_);
-  pcap_set_promisc(pcap_, BoolOption(o, "promisc", true) ? 1 : 0);
-  pcap_set_timeout(pcap_, timeoutMs_ > 0 ? timeoutMs_ : 1);
-  int bufferSize = IntOption(o, "bufferSize", 0);
-  if (bufferSize > 0) pcap_set_buffer_size(pcap_, bufferSize);
-  pcap_set_immediate_mode(pcap_, immediate_ ? 1 : 0);
-  bool wantNano = StringOption(o, "precision") != "micro";
-  if (pcap_set_tstamp_precision(pcap_, wantNano ? PCAP_TSTAMP_PRECISION_NANO
-                                                : PCAP_TSTAMP_PRECISION_MICRO) != 0) {
-    warnings_.push_back("nanosecond timestamps are not supported here; using microseconds");
-  }
-  if (BoolOption(o, "rfmon", false)) {
-    int can = pcap_can_set_rfmon(pcap_);
-    if (can == 1) {
-      pcap_set_rfmon(pcap_, 1);
-    } else {
-      std::string msg = can == 0 ? device_ + ": monitor mode is not supported on this device"
-                                 : ActivateMessage(pcap_, can);
-      pcap_close(pcap_);
-      pcap_ = nullptr;
-      ThrowPcapError(env, can == 0 ? "ENOTSUP" : CodeForPcapStatus(can), msg, can);
-      return;
-    }
-  }
-  int rc = pcap_activate(pcap_);
-  if (rc < 0) {
-    std::string msg = ActivateMessage(pcap_, rc);
-    pcap_close(pcap_);
-    pcap_ = nullptr;
-    ThrowPcapError(env, CodeForPcapStatus(rc), device_ + ": " + msg, rc);
-    return;
-  }
-  if (rc > 0) warnings_.push_back(ActivateMessage(pcap_, rc));
-  nano_ = pcap_get_tstamp_precision(pcap_) == PCAP_TSTAMP_PRECISION_NANO;
-
-  int linktype = IntOption(o, "linktype", -1);
-  if (linktype >= 0 && pcap_set_datalink(pcap_, linktype) != 0) {
-    std::string msg = pcap_geterr(pcap_);
-    pcap_close(pcap_);
-    pcap_ = nullptr;
-    ThrowPcapError(env, "EINVAL", device_ + ": " + msg);
-    return;
-  }
-  std::string direction = StringOption(o, "direction");
-  if (!direction.empty() && direction != "inout") {
-    pcap_direction_t d = direction == "in" ? PCAP_D_IN : PCAP_D_OUT;
-    if (pcap_setdirection(pcap_, d) != 0) {
-      std::string msg = pcap_geterr(pcap_);
-      pcap_close(pcap_);
-      pcap_ = nullptr;
-      ThrowPcapError(env, "ENOTSUP", device_ + ": " + msg);
-      return;
-    }
-  }
-  linktype_ = pcap_datalink(pcap_);
-  snaplen_ = pcap_snapshot(pcap_);
+  engine::LiveOptions options;
+  options.snaplen = IntOption(o, "snaplen", 262144);
+  options.promisc = BoolOption(o, "promisc", true);
+  options.timeoutMs = IntOption(o, "timeout", 1000);
+  options.bufferSize = IntOption(o, "bufferSize", 0);
+  options.immediate = BoolOption(o, "immediate", false);
+  options.nano = StringOption(o, "precision") != "micro";
+  options.rfmon = BoolOption(o, "rfmon", false);
+  options.direction = StringOption(o, "direction");
+  options.linktype = IntOption(o, "linktype", -1);
+  options.batchBytes = static_cast<size_t>(IntOption(o, "batchBytes", 1 << 20));
+  options.batchPackets = static_cast<size_t>(IntOption(o, "batchPackets", 4096));
+  options.maxQueued = static_cast<size_t>(IntOption(o, "maxQueued", 8));
+  engine::LiveError error;
+  if (!capture_.Open(info[0].As<Napi::String>().Utf8Value(), options, &error)) Throw(env, error);
 }
 
 LiveHandle::~LiveHandle() { Shutdown(); }
@@ -181,71 +108,36 @@ LiveHandle::~LiveHandle() { Shutdown(); }
 Napi::Value LiveHandle::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("linktype", linktype_);
-  o.Set("snaplen", snaplen_);
-  o.Set("precision", nano_ ? "nano" : "micro");
+  o.Set("linktype", capture_.linktype());
+  o.Set("snaplen", capture_.snaplen());
+  o.Set("precision", capture_.nano() ? "nano" : "micro");
   Napi::Array w = Napi::Array::New(env);
-  for (size_t i = 0; i < warnings_.size(); i++) w.Set(static_cast<uint32_t>(i), warnings_[i]);
+  const std::vector<std::string>& warnings = capture_.warnings();
+  for (size_t i = 0; i < warnings.size(); i++) w.Set(static_cast<uint32_t>(i), warnings[i]);
   o.Set("warnings", w);
-  bpf_u_int32 net = 0, mask = 0;
-  char errbuf[PCAP_ERRBUF_SIZE];
-  if (pcap_lookupnet(device_.c_str(), &net, &mask, errbuf) == 0) {
-    // pcap_lookupnet returns network byte order.
-    o.Set("network", static_cast<double>(ntohl(net)));
-    o.Set("netmask", static_cast<double>(ntohl(mask)));
+  uint32_t net = 0, mask = 0;
+  if (capture_.Network(&net, &mask)) {
+    o.Set("network", static_cast<double>(net));
+    o.Set("netmask", static_cast<double>(mask));
   }
   return o;
 }
 
 Napi::Value LiveHandle::SetFilter(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (pcap_ == nullptr) {
-    ThrowPcapError(env, "ECLOSED", "the capture is closed");
-    return env.Undefined();
-  }
   std::string expr = info.Length() > 0 && info[0].IsString()
                          ? info[0].As<Napi::String>().Utf8Value()
                          : std::string();
-  // Validate here, on the JS thread, so a bad expression fails at once.
-  CompiledFilter check;
-  std::string error;
-  if (!check.Compile(linktype_, snaplen_, expr, PCAP_NETMASK_UNKNOWN, &error)) {
-    ThrowPcapError(env, "EFILTER", error);
-    return env.Undefined();
-  }
-  if (!thread_.joinable()) {
-    bpf_program prog{};
-    if (pcap_compile(pcap_, &prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-        pcap_setfilter(pcap_, &prog) != 0) {
-      std::string msg = pcap_geterr(pcap_);
-      pcap_freecode(&prog);
-      ThrowPcapError(env, "EFILTER", msg);
-      return env.Undefined();
-    }
-    pcap_freecode(&prog);
-    return env.Undefined();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pendingFilter_ = expr;
-    filterPending_ = true;
-  }
-  // The capture thread owns the handle; wake it so it applies the filter.
-  pcap_breakloop(pcap_);
-  cv_.notify_all();
-  return env.Undefined();
+  engine::LiveError error;
+  if (!capture_.SetFilter(expr, &error)) Throw(info.Env(), error);
+  return info.Env().Undefined();
 }
 
 Napi::Value LiveHandle::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::lock_guard<std::mutex> lock(statsMutex_);
-  if (pcap_ == nullptr) {
-    ThrowPcapError(env, "ECLOSED", "the capture is closed");
-    return env.Undefined();
-  }
   pcap_stat st{};
-  if (pcap_stats(pcap_, &st) != 0) {
-    ThrowPcapError(env, "EPCAP", pcap_geterr(pcap_));
+  engine::LiveError error;
+  if (!capture_.Stats(&st, &error)) {
+    Throw(env, error);
     return env.Undefined();
   }
   Napi::Object o = Napi::Object::New(env);
@@ -257,18 +149,14 @@ Napi::Value LiveHandle::Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value LiveHandle::Ack(const Napi::CallbackInfo& info) {
   size_t n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 1;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued_ = queued_ >= n ? queued_ - n : 0;
-  }
-  cv_.notify_all();
+  capture_.Ack(n);
   return info.Env().Undefined();
 }
 
 // inject(buf) -> bytes sent
 Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (pcap_ == nullptr) {
+  if (capture_.closed()) {
     ThrowPcapError(env, "ECLOSED", "the capture is closed");
     return env.Undefined();
   }
@@ -281,42 +169,10 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
     ThrowPcapError(env, "EINVAL", "send: the frame is empty");
     return env.Undefined();
   }
-  if (sendPcap_ == nullptr) {
-    char errbuf[PCAP_ERRBUF_SIZE] = {0};
-    pcap_t* s = pcap_create(device_.c_str(), errbuf);
-    if (s == nullptr) {
-      ThrowPcapError(env, "ENODEV", errbuf);
-      return env.Undefined();
-    }
-    // A send-only handle: tiny ring, and a filter that accepts nothing, so it costs nothing.
-    pcap_set_snaplen(s, 64);
-    pcap_set_buffer_size(s, 64 * 1024);
-    pcap_set_timeout(s, 1000);
-    int rc = pcap_activate(s);
-    if (rc < 0) {
-      std::string msg = ActivateMessage(s, rc);
-      pcap_close(s);
-      ThrowPcapError(env, CodeForPcapStatus(rc), device_ + ": " + msg, rc);
-      return env.Undefined();
-    }
-    bpf_program none{};
-    if (pcap_compile(s, &none, "less 0", 1, PCAP_NETMASK_UNKNOWN) == 0) {
-      pcap_setfilter(s, &none);
-      pcap_freecode(&none);
-    }
-    sendPcap_ = s;
-  }
-  int sent = pcap_inject(sendPcap_, buf.Data(), buf.ByteLength());
+  engine::LiveError error;
+  int sent = capture_.Inject(buf.Data(), buf.ByteLength(), &error);
   if (sent < 0) {
-    std::string msg = pcap_geterr(sendPcap_);
-    std::string code = "EPCAP";
-    if (msg.find("isn't supported") != std::string::npos) code = "ENOTSUP";
-    else if (msg.find("too long") != std::string::npos) code = "EMSGSIZE";
-    else if (msg.find("ermission") != std::string::npos) code = "EPERM";
-    else if (msg.find("Invalid argument") != std::string::npos) code = "EINVAL";
-    else if (msg.find("No such device") != std::string::npos) code = "ENODEV";
-    else if (msg.find("own") != std::string::npos) code = "ENETDOWN";
-    ThrowPcapError(env, code, device_ + ": " + msg);
+    Throw(env, error);
     return env.Undefined();
   }
   return Napi::Number::New(env, sent);
@@ -325,8 +181,12 @@ Napi::Value LiveHandle::Inject(const Napi::CallbackInfo& info) {
 // start(onBatch(arrayBuffer | null, countOrError, hdrBytes))
 Napi::Value LiveHandle::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (pcap_ == nullptr || thread_.joinable()) {
-    ThrowPcapError(env, "EINVAL", "capture already started or closed");
+  if (capture_.closed()) {
+    ThrowPcapError(env, "ECLOSED", "the capture is closed");
+    return env.Undefined();
+  }
+  if (capture_.running()) {
+    ThrowPcapError(env, "EINVAL", "the capture is already started");
     return env.Undefined();
   }
   if (info.Length() < 1 || !info[0].IsFunction()) {
@@ -338,9 +198,30 @@ Napi::Value LiveHandle::Start(const Napi::CallbackInfo& info) {
   if (unrefRequested_) tsfn_.Unref(env);
   napi_add_env_cleanup_hook(env, &LiveHandle::CleanupHook, this);
   cleanupEnv_ = env;
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  capture_.Start(this);
   return env.Undefined();
+}
+
+bool LiveHandle::OnBatch(const engine::LiveBatch& batch) {
+  auto* d = new Delivery();
+  d->block = batch.block;
+  d->blockSize = batch.blockSize;
+  d->hdrBytes = batch.hdrBytes;
+  d->count = batch.count;
+  d->pool = capture_.pool();
+  if (tsfn_.NonBlockingCall(d, CallJs) != napi_ok) {
+    delete d;
+    return false;
+  }
+  return true;
+}
+
+void LiveHandle::OnError(const engine::LiveError& error) {
+  auto* d = new Delivery();
+  d->errorCode = error.code;
+  d->errorMessage = error.message;
+  d->pool = capture_.pool();
+  if (tsfn_.NonBlockingCall(d, CallJs) != napi_ok) delete d;
 }
 
 void LiveHandle::CleanupHook(void* arg) {
@@ -349,126 +230,8 @@ void LiveHandle::CleanupHook(void* arg) {
   self->Shutdown();
 }
 
-void LiveHandle::BeginBatch() {
-  const size_t hdrBytes = batchPackets_ * HDR_STRIDE * sizeof(double);
-  blockSize_ = hdrBytes + batchBytes_;
-  block_ = static_cast<uint8_t*>(pool_->Take(blockSize_));
-  if (block_ == nullptr) {
-    writer_ = BatchWriter{nullptr, 0, nullptr, 0};
-    return;
-  }
-  writer_ = BatchWriter{block_ + hdrBytes, batchBytes_, reinterpret_cast<double*>(block_),
-                        batchPackets_};
-}
-
-void LiveHandle::Deliver(bool force) {
-  if (block_ == nullptr || (writer_.count == 0 && !force)) return;
-  auto* d = new Delivery();
-  d->block = block_;
-  d->blockSize = blockSize_;
-  d->hdrBytes = batchPackets_ * HDR_STRIDE * sizeof(double);
-  d->count = writer_.count;
-  d->pool = pool_;
-  block_ = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued_++;
-  }
-  if (tsfn_.NonBlockingCall(d, CallJs) != napi_ok) {
-    pool_->Give(d->block, d->blockSize);
-    delete d;
-  }
-}
-
-void LiveHandle::DeliverError(const std::string& code, const std::string& message) {
-  auto* d = new Delivery();
-  d->errorCode = code;
-  d->errorMessage = message;
-  d->pool = pool_;
-  if (tsfn_.NonBlockingCall(d, CallJs) != napi_ok) delete d;
-}
-
-void LiveHandle::OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* data) {
-  auto* self = reinterpret_cast<LiveHandle*>(user);
-  if (self->block_ == nullptr || !self->writer_.Fits(h->caplen)) {
-    self->Deliver(false);
-    // One dispatch can hold a whole kernel buffer: wait here for JS rather than queue more
-    // than maxQueued batches. The ring keeps filling meanwhile, and its overflow is counted
-    // in the kernel's drop statistics.
-    self->WaitForRoom();
-    if (self->stop_.load()) {
-      pcap_breakloop(self->pcap_);
-      return;
-    }
-    self->BeginBatch();
-    if (self->block_ == nullptr) return;  // out of memory: the packet is lost
-  }
-  self->writer_.Add(h, data, self->linktype_, self->nano_ ? 1u : 1000u, false);
-}
-
-void LiveHandle::WaitForRoom() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [this] { return stop_.load() || queued_ < maxQueued_; });
-}
-
-void LiveHandle::Run() {
-  while (!stop_.load()) {
-    std::string filter;
-    bool applyFilter = false;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      // Backpressure: JS has enough batches waiting; let the kernel ring hold the rest.
-      cv_.wait(lock, [this] { return stop_.load() || queued_ < maxQueued_ || filterPending_; });
-      if (filterPending_) {
-        filter = pendingFilter_;
-        filterPending_ = false;
-        applyFilter = true;
-      }
-    }
-    if (stop_.load()) break;
-    if (applyFilter) {
-      bpf_program prog{};
-      if (pcap_compile(pcap_, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-          pcap_setfilter(pcap_, &prog) != 0) {
-        DeliverError("EFILTER", pcap_geterr(pcap_));
-      }
-      pcap_freecode(&prog);
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (queued_ >= maxQueued_) continue;
-    }
-    int rc = pcap_dispatch(pcap_, -1, &LiveHandle::OnPacket, reinterpret_cast<u_char*>(this));
-    if (rc == PCAP_ERROR_BREAK) {
-      Deliver(false);
-      continue;
-    }
-    if (rc < 0) {
-      Deliver(false);
-      std::string msg = pcap_geterr(pcap_);
-      bool gone = msg.find("went down") != std::string::npos ||
-                  msg.find("disappeared") != std::string::npos ||
-                  msg.find("No such device") != std::string::npos;
-      DeliverError(gone ? "ENETDOWN" : "EPCAP", device_ + ": " + msg);
-      break;
-    }
-    // One dispatch is one kernel block (or, in immediate mode, what was ready): hand it on
-    // now, so a quiet link still delivers within the packet buffer timeout.
-    Deliver(false);
-  }
-  if (block_ != nullptr) {
-    pool_->Give(block_, blockSize_);
-    block_ = nullptr;
-  }
-}
-
-void LiveHandle::Stop(pcap_t** capture, pcap_t** sender) {
-  *capture = nullptr;
-  *sender = nullptr;
-  if (closed_) return;
-  closed_ = true;
-  stop_ = true;
-  if (pcap_ != nullptr) pcap_breakloop(pcap_);
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+engine::LiveCapture::Handles LiveHandle::Stop() {
+  engine::LiveCapture::Handles handles = capture_.Stop();  // the capture thread is joined
   if (tsfnActive_) {
     tsfn_.Release();
     tsfnActive_ = false;
@@ -478,62 +241,41 @@ void LiveHandle::Stop(pcap_t** capture, pcap_t** sender) {
                                  this);
     cleanupEnv_ = nullptr;
   }
-  {
-    std::lock_guard<std::mutex> lock(statsMutex_);
-    *capture = pcap_;
-    pcap_ = nullptr;
-  }
-  *sender = sendPcap_;
-  sendPcap_ = nullptr;
+  return handles;
 }
-
-namespace {
-
-void CloseHandles(pcap_t* capture, pcap_t* sender) {
-  if (capture != nullptr) pcap_close(capture);
-  if (sender != nullptr) pcap_close(sender);
-}
-
-}  // namespace
 
 // Teardown paths (finalizer, environment cleanup): nothing waits for the handles, so they are
 // closed on a thread of their own. Releasing a packet socket makes the kernel wait for a grace
 // period (~20 ms); nothing else uses the handles any more (the capture thread has been joined).
 void LiveHandle::Shutdown() {
-  pcap_t* capture;
-  pcap_t* sender;
-  Stop(&capture, &sender);
-  if (capture != nullptr || sender != nullptr) {
-    std::thread(CloseHandles, capture, sender).detach();
+  engine::LiveCapture::Handles handles = Stop();
+  if (handles.capture != nullptr || handles.sender != nullptr) {
+    std::thread([h = std::move(handles)]() mutable { h = {}; }).detach();
   }
 }
 
 namespace {
 
-// close(): pcap_close on a libuv pool thread (the kernel's grace period must not hold the event
-// loop), and the promise resolves once the descriptors are gone.
+// close(): the handles are closed on a libuv pool thread (the kernel's grace period must not
+// hold the event loop), and the promise resolves once the descriptors are gone.
 class CloseWorker : public Napi::AsyncWorker {
  public:
-  CloseWorker(Napi::Env env, pcap_t* capture, pcap_t* sender)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), capture_(capture),
-        sender_(sender) {}
+  CloseWorker(Napi::Env env, engine::LiveCapture::Handles handles)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
+        handles_(std::move(handles)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { CloseHandles(capture_, sender_); }
+  void Execute() override { handles_ = {}; }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
 
  private:
   Napi::Promise::Deferred deferred_;
-  pcap_t* capture_;
-  pcap_t* sender_;
+  engine::LiveCapture::Handles handles_;
 };
 
 }  // namespace
 
 Napi::Value LiveHandle::Close(const Napi::CallbackInfo& info) {
-  pcap_t* capture;
-  pcap_t* sender;
-  Stop(&capture, &sender);
-  auto* worker = new CloseWorker(info.Env(), capture, sender);
+  auto* worker = new CloseWorker(info.Env(), Stop());
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

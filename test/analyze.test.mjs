@@ -219,7 +219,7 @@ test('the application table is documented and overridable', async () => {
   assert.equal(t.names[t.forPorts(6, 8080, 80)], 'HTTP');
   assert.equal(t.names[t.forPorts(6, 80, 8080, 8080)], 'HTTP-ALT');
   assert.equal(t.names[t.forPorts(17, 50000, 50001)], 'UDP');
-  assert.throws(() => new ApplicationTable({ applications: [{ name: 'X', ports: '9-3' }] }), RangeError);
+  assert.throws(() => new ApplicationTable({ applications: [{ name: 'X', ports: '9-3' }] }), { name: 'PcapError', code: 'EINVAL' });
 
   const r = await analyze(file, {
     applications: [
@@ -267,7 +267,7 @@ test('dataSeries(): bytes per application per bucket add up; buckets, top and fi
   assert.deepEqual(r.dataSeries({ applications: ['NTP'] }).series.map((s) => s.application), ['NTP']);
   const auto = r.dataSeries();
   assert.ok(auto.times.length <= 120 && auto.times.length >= 1);
-  assert.throws(() => r.dataSeries({ bucket: -1 }), RangeError);
+  assert.throws(() => r.dataSeries({ bucket: -1 }), { name: 'PcapError', code: 'EINVAL' });
   // the series takes a resolution and stays bounded
   const coarse = await analyze(file, { seriesResolution: 2 });
   assert.equal(coarse.dataSeries({ bucket: 1 }).bucket, 2);

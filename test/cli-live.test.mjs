@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PCAPReader, PCAPSocket, PCAPWriter } from '../dist/esm/index.mjs';
-import { summarize } from '../dist/cjs/cli/summary.js';
+import { summarize } from '../dist/cjs/cli/tcpdump-summary.js';
 import { parsePcap } from './support/oracle.mjs';
 import { readableCopy } from './support/readable-copy.mjs';
 

@@ -74,7 +74,7 @@ async function rejection(promise) {
 // A known pcapkit bug these tests catch (they fail while it is there; no probe turns them into
 // TODOs):
 //
-// Filters are compiled against pcap_open_dead() (native/bpf.cc CompiledFilter::Compile), not
+// Filters are compiled against pcap_open_dead() (native/engine/compiled_filter.cc), not
 // against the savefile's own handle as tcpdump does. For DLT_NULL / DLT_LOOP libpcap's code
 // generator then assumes a live capture on this host: 'ip6' (and so 'tcp', 'udp', 'icmp6' ... over
 // IPv6) tests only Linux's AF_INET6 = 10 instead of the BSD values 24/28/30 a capture file can

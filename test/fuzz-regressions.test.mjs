@@ -4,7 +4,7 @@
 //   - native reader (C++): scripts/fuzz.sh, libFuzzer + ASan/UBSan, native/fuzz/capture_file_fuzzer.cc;
 //   - every TS decoder: test/decode-fuzz.test.mjs (200k seeded decodes on every link type);
 //   - summary()/show()/decodedToJSON(): test/decode-present.test.mjs (damaged packets);
-//   - the CLI's one-line summaries (lib/cli/summary.ts): test/cli-live.test.mjs (garbage frames);
+//   - the CLI's one-line summaries (lib/cli/tcpdump-summary.ts): test/cli-live.test.mjs (garbage frames);
 //   - pcapkit's pcapng parser: test/pcapng.test.mjs (2000 mutants of a corpus file).
 // What this file adds, with no corpus needed: files pcapkit writes itself (test/support/
 // fuzz-seeds.mjs: classic pcap of several link types and both precisions, a byte-swapped
@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import {
   PCAPReader, PCAPWriter, PcapError, filterFile, Decoder, decode, summary, show, decodedToJSON, hexdump, checkFile, repairFile,
 } from '../dist/esm/index.mjs';
-import { summarize } from '../dist/cjs/cli/summary.js';
+import { summarize } from '../dist/cjs/cli/tcpdump-summary.js';
 import { writeSeedFiles } from './support/fuzz-seeds.mjs';
 import { findings } from './support/fuzz-findings.mjs';
 import { makeTmpDir } from './support/tmpdir.mjs';

@@ -13,6 +13,8 @@
 // Port-based names are a guess (anything can run on any port); they are what Wireshark's port
 // tables and the fieldedge-pcap seed do too.
 
+import { PcapError } from '../errors';
+
 /** One rule of the application table. */
 export interface ApplicationRule {
   /** Application name, e.g. 'MQTT'. Case is kept as given. */
@@ -145,15 +147,15 @@ function parsePorts(ports: ApplicationRule['ports'], name: string): number[] {
   const out: number[] = [];
   for (const p of list) {
     if (typeof p === 'number') {
-      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`application ${name}: bad port ${p}`);
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new PcapError('EINVAL', `application ${name}: bad port ${p}`);
       out.push(p);
       continue;
     }
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(String(p));
-    if (!m) throw new RangeError(`application ${name}: bad port '${p}' (a number or 'from-to')`);
+    if (!m) throw new PcapError('EINVAL', `application ${name}: bad port '${p}' (a number or 'from-to')`);
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
-    if (from > to || to > 65535) throw new RangeError(`application ${name}: bad port range '${p}'`);
+    if (from > to || to > 65535) throw new PcapError('EINVAL', `application ${name}: bad port range '${p}'`);
     for (let x = from; x <= to; x++) out.push(x);
   }
   return out;
@@ -196,7 +198,7 @@ export class ApplicationTable {
     let id = this.ids.get(name);
     if (id === undefined) {
       id = this.names.length;
-      if (id >= 0xffff) throw new RangeError('too many application names');
+      if (id >= 0xffff) throw new PcapError('EINVAL', 'too many application names');
       this.names.push(name);
       this.ids.set(name, id);
     }
@@ -205,12 +207,12 @@ export class ApplicationTable {
 
   private addRule(rule: ApplicationRule, user: boolean): void {
     if (!rule || typeof rule.name !== 'string' || rule.name.length === 0) {
-      throw new TypeError('an application rule needs a name');
+      throw new PcapError('EINVAL', 'an application rule needs a name');
     }
     const id = this.intern(rule.name);
     if (rule.ipProtocol !== undefined) {
       if (!Number.isInteger(rule.ipProtocol) || rule.ipProtocol < 0 || rule.ipProtocol > 255) {
-        throw new RangeError(`application ${rule.name}: bad IP protocol ${rule.ipProtocol}`);
+        throw new PcapError('EINVAL', `application ${rule.name}: bad IP protocol ${rule.ipProtocol}`);
       }
       this.ipProto[rule.ipProtocol] = id;
     }
@@ -221,7 +223,7 @@ export class ApplicationTable {
     if (rule.ports !== undefined) {
       const transport = rule.transport ?? 'tcp/udp';
       if (transport !== 'tcp' && transport !== 'udp' && transport !== 'tcp/udp') {
-        throw new RangeError(`application ${rule.name}: transport must be 'tcp', 'udp' or 'tcp/udp'`);
+        throw new PcapError('EINVAL', `application ${rule.name}: transport must be 'tcp', 'udp' or 'tcp/udp'`);
       }
       for (const p of parsePorts(rule.ports, rule.name)) {
         if (transport !== 'udp') {

@@ -7,6 +7,8 @@
 // capture. dataSeries({ bucket }) then sums base buckets into buckets of any multiple of the
 // resolution.
 
+import { PcapError } from '../errors';
+
 /** Options of dataSeries(). */
 export interface DataSeriesOptions {
   /**
@@ -69,9 +71,9 @@ export class SeriesAccumulator {
 
   constructor(resolutionSeconds = 1, maxBuckets = 100_000) {
     if (!(resolutionSeconds > 0) || !Number.isFinite(resolutionSeconds)) {
-      throw new RangeError('seriesResolution must be a positive number of seconds');
+      throw new PcapError('EINVAL', 'seriesResolution must be a positive number of seconds');
     }
-    if (!(maxBuckets >= 16)) throw new RangeError('maxSeriesBuckets must be at least 16');
+    if (!(maxBuckets >= 16)) throw new PcapError('EINVAL', 'maxSeriesBuckets must be at least 16');
     this.resolutionNs = Math.round(resolutionSeconds * 1e9);
     this.maxBuckets = maxBuckets;
   }
@@ -143,7 +145,7 @@ export class SeriesAccumulator {
     const res = this.resolution;
     let bucket: number;
     if (options.bucket !== undefined) {
-      if (!(options.bucket > 0) || !Number.isFinite(options.bucket)) throw new RangeError('bucket must be a positive number of seconds');
+      if (!(options.bucket > 0) || !Number.isFinite(options.bucket)) throw new PcapError('EINVAL', 'bucket must be a positive number of seconds');
       bucket = Math.max(1, Math.round(options.bucket / res)) * res;
     } else {
       const span = apps.length ? (maxK - minK + 1) * res : res;
@@ -162,7 +164,7 @@ export class SeriesAccumulator {
     const last = apps.length ? Math.floor(maxK / per) : -1;
     const n = last - first + 1;
     if (n > MAX_DENSE_BUCKETS) {
-      throw new RangeError(`dataSeries: ${n} buckets of ${bucket} s; ask for a wider bucket`);
+      throw new PcapError('EINVAL', `dataSeries: ${n} buckets of ${bucket} s; ask for a wider bucket`);
     }
     const times: number[] = new Array(n);
     for (let i = 0; i < n; i++) times[i] = t0 + (first + i) * bucket;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { capturePackets } from '../index';
 import { EXIT, onStopSignals } from './common';
-import { plural } from './format';
+import { plural } from './humanize';
 
 interface CaptureCliOptions {
   interface: string;

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { checkFile, type CheckReport } from '../index';
 import { EXIT } from './common';
-import { formatBytes, formatCount, formatDuration, formatTimestamp, plural } from './format';
+import { formatBytes, formatCount, formatDuration, formatTimestamp, plural } from './humanize';
 
 interface CheckOptions {
   json?: boolean;

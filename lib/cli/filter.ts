@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { filterFile, PcapError, type FilterFileResult, type FilterProgress, type OutputFormat, type Precision } from '../index';
 import { EXIT, errorLine, isDamage, onStopSignals, refuseOverwrite } from './common';
-import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './format';
+import { formatBytes, formatCount, formatDuration, formatPercent, plural } from './humanize';
 import { Progress } from './progress';
 
 interface FilterOptions {

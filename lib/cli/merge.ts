@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { mergeFiles, type OutputFormat, type Precision } from '../index';
 import { EXIT, errorLine, isDamage, onStopSignals } from './common';
-import { formatBytes, formatDuration, plural } from './format';
+import { formatBytes, formatDuration, plural } from './humanize';
 
 interface MergeCliOptions {
   write: string;

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { repairFile, type RepairResult } from '../index';
 import { EXIT, isDamage, refuseOverwrite } from './common';
-import { formatCount, plural } from './format';
+import { formatCount, plural } from './humanize';
 
 const INPUT_WORDS: Record<RepairResult['input'], string> = {
   intact: 'intact',

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { PCAPReader, PCAPSocket, PcapError } from '../index';
 import { EXIT, errorLine } from './common';
-import { formatBytes, formatCount, plural } from './format';
+import { formatBytes, formatCount, plural } from './humanize';
 import { integerOption } from './sniff';
 
 interface SendOptions {

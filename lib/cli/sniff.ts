@@ -12,9 +12,9 @@ import {
   type PacketBatch,
 } from '../index';
 import { EXIT, onStopSignals } from './common';
-import { formatCount, plural } from './format';
+import { formatCount, plural } from './humanize';
 import { Progress } from './progress';
-import { exactTimestamp, formatClock, summarize } from './summary';
+import { exactTimestamp, formatClock, summarize } from './tcpdump-summary';
 
 interface SniffOptions {
   interface: string;

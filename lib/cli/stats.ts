@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { analyze, renderHtmlReport, type AnalysisResult, type AnalyzeProgress, type IntervalStats } from '../index';
 import { EXIT, errorLine, refuseOverwrite } from './common';
-import { formatBytes, formatCount, formatDuration, formatTimestamp, plural } from './format';
+import { formatBytes, formatCount, formatDuration, formatTimestamp, plural } from './humanize';
 import { Progress } from './progress';
 
 interface StatsOptions {

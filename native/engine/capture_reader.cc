@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "error_codes.h"
 #include "link_context.h"
 
 namespace pcapkit {
@@ -168,7 +169,7 @@ CaptureReader::Status CaptureReader::ReadMore(uint8_t* buf, size_t want, size_t*
   }
   if (n == -2) return kInterrupted;
   if (n < 0) {
-    error->code = se.err == ENOMEM ? "ENOMEM" : "EIO";
+    error->code = CodeForErrno(se.err);
     error->message = "error reading dump file: " + std::string(std::strerror(se.err));
     error->err = se.err;
     error->offset = offset_;

@@ -7,28 +7,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "error_codes.h"
+
 namespace pcapkit {
 namespace engine {
 
 namespace {
 
 constexpr size_t kBufferBytes = 1u << 20;
-
-const char* CodeForErrno(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR: return "ENOENT";
-    case EACCES:
-    case EPERM:
-    case EROFS: return "EPERM";
-    case EISDIR: return "EINVAL";
-    case ENOSPC:
-    case EDQUOT:
-    case EFBIG: return "ENOSPC";
-    case ENOMEM: return "ENOMEM";
-    default: return "EIO";
-  }
-}
 
 inline void Put32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
 inline void Put16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }

@@ -75,28 +75,26 @@ LinkContext::LinkContext(uint32_t linktype, uint32_t snaplen, bool precisionNano
     return;
   }
   char errbuf[PCAP_ERRBUF_SIZE] = {0};
-  pcap_ = pcap_fopen_offline_with_tstamp_precision(
-      f, precisionNano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  pcap_.reset(pcap_fopen_offline_with_tstamp_precision(
+      f, precisionNano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO, errbuf));
   if (pcap_ == nullptr) {
     std::fclose(f);
     error_ = errbuf[0] ? errbuf : "cannot create a BPF context";
     return;
   }
-  dlt_ = pcap_datalink(pcap_);
-  snapshot_ = static_cast<uint32_t>(pcap_snapshot(pcap_));
+  dlt_ = pcap_datalink(pcap_.get());
+  snapshot_ = static_cast<uint32_t>(pcap_snapshot(pcap_.get()));
 }
 
-LinkContext::~LinkContext() {
-  if (pcap_ != nullptr) pcap_close(pcap_);
-}
+LinkContext::~LinkContext() = default;
 
 bool LinkContext::Header(std::vector<uint8_t>* out, std::string* error) {
-  return DumpHeader(pcap_, out, error);
+  return DumpHeader(pcap_.get(), out, error);
 }
 
 bool LinkContext::Compile(const std::string& expr, bpf_program* prog, std::string* error) {
-  if (pcap_compile(pcap_, prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    *error = pcap_geterr(pcap_);
+  if (pcap_compile(pcap_.get(), prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    *error = pcap_geterr(pcap_.get());
     return false;
   }
   return true;
@@ -104,16 +102,14 @@ bool LinkContext::Compile(const std::string& expr, bpf_program* prog, std::strin
 
 bool DeadHeader(int dlt, uint32_t snaplen, bool nano, std::vector<uint8_t>* out,
                 std::string* error) {
-  pcap_t* dead = pcap_open_dead_with_tstamp_precision(
+  PcapHandle dead(pcap_open_dead_with_tstamp_precision(
       dlt, static_cast<int>(snaplen),
-      nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+      nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO));
   if (dead == nullptr) {
     *error = "cannot create a dumper for this link type";
     return false;
   }
-  bool ok = DumpHeader(dead, out, error);
-  pcap_close(dead);
-  return ok;
+  return DumpHeader(dead.get(), out, error);
 }
 
 int64_t LinktypeForDlt(int dlt) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "pcap_handle.h"
+
 namespace pcapkit {
 namespace engine {
 
@@ -45,7 +47,7 @@ class LinkContext {
  private:
   // The synthetic header libpcap reads at open (kept: the FILE over it lives as long as pcap_).
   uint8_t synthetic_[24];
-  pcap_t* pcap_ = nullptr;
+  PcapHandle pcap_;
   uint32_t linktype_;
   int dlt_ = -1;
   uint32_t snapshot_ = 0;

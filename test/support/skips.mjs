@@ -15,7 +15,9 @@
 // broken, and every test that needs it fails with that error, in every mode.
 //
 // `test` here is node:test's, except that a `skip` reason made by this module is turned into a
-// failure when it must not skip. Skips for other reasons (none today) pass through untouched.
+// failure when it must not skip. A reason from asanSkip (nothing is missing: the run is a
+// sanitizer run, scripts/check-native.sh) is never a failure, and other skips pass through
+// untouched.
 import { test as nodeTest } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PCAPSocket } from '../../dist/esm/index.mjs';
+import { underAsan } from './sanitizers.mjs';
 
 export const strict = process.env.PCAPKIT_STRICT === '1' || (process.env.PCAPKIT_STRICT !== '0' && process.env.CI === 'true');
 
@@ -76,6 +79,17 @@ export function skipFor(t, reason) {
   if (mustFail(reason)) throw failure(reason);
   t.skip(reason);
   return true;
+}
+
+// ---- sanitizers ---------------------------------------------------------------------------------
+
+/**
+ * false, or (under AddressSanitizer, which scripts/check-native.sh preloads) the reason a test
+ * cannot run there: `why` says what ASan does that the test cannot work with. Nothing is missing,
+ * so this skips in strict mode too; the plain runs (CI's) still run the test.
+ */
+export function asanSkip(why) {
+  return underAsan ? `not under AddressSanitizer: ${why}` : false;
 }
 
 // ---- tools ------------------------------------------------------------------------------------
