@@ -1,5 +1,5 @@
 // mergeFiles(): several captures into one, by time (mergecap's default: a streaming k-way merge;
-// equal times keep the earlier input's packet first) or one after the other (`append`, mergecap
+// equal times across inputs: the later input's packet first, as mergecap) or one after the other (`append`, mergecap
 // -a). Runs in C++ on a pool thread over the capture-file engine; memory is a small window per
 // input, whatever the files' sizes.
 import { native } from './binding';

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command('merge')
     .summary('merge captures into one, in time order (mergecap)')
     .description(
-      'Writes the packets of every IN to OUT in time order (equal times: the earlier IN first), ' +
+      'Writes the packets of every IN to OUT in time order (equal times across files: the later IN first, as mergecap), ' +
         'or with -a one file after the other, as mergecap does, reading each input through a ' +
         'small window (memory does not grow with the files). OUT is pcap when every IN is pcap ' +
         'of one link type, else pcapng with one interface per input interface; --format chooses. ' +

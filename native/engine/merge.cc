@@ -49,12 +49,15 @@ bool Merger::Refill(size_t i, ReadError* error, bool* failed) {
   while (in.next >= in.views.size()) {
     if (in.eof) return false;
     in.views.clear();
+    in.iface.clear();
     in.next = 0;
     FillResult r;
     CaptureReader::Status s = in.reader->Fill(
         in.arena.data(), in.arena.size(), kWindowPackets,
         [&](const PacketView& v) {
           in.views.push_back(v);
+          in.views.back().itf = nullptr;
+          in.iface.push_back(v.itf->global);
           return true;  // kept in place until the window is written
         },
         &r, error);
@@ -73,8 +76,10 @@ bool Merger::Refill(size_t i, ReadError* error, bool* failed) {
   return true;
 }
 
-bool Merger::Write(size_t i, const PacketView& v, CaptureWriter* w, WriteError* e) {
+bool Merger::Write(size_t i, const PacketView& packet, CaptureWriter* w, WriteError* e) {
   Input& in = inputs_[i];
+  PacketView v = packet;
+  v.itf = &in.reader->interfaces()[in.iface[in.next]];
   if (kind_ == CaptureWriter::Kind::kPcapng) {
     // Each input's interfaces become output interfaces when first used.
     const auto& itfs = in.reader->interfaces();
@@ -101,6 +106,16 @@ bool Merger::Run(CaptureWriter* writer, const std::atomic<bool>& cancel, ReadErr
                  size_t* input, WriteError* werror) {
   if (kind_ == CaptureWriter::Kind::kPcapng) {
     writer->BeginPcapng(std::string());
+    // The interfaces known now, in input order (as mergecap numbers them); one met later in a
+    // file gets the next number when its first packet is written.
+    for (Input& in : inputs_) {
+      const auto& itfs = in.reader->interfaces();
+      in.outIfaces.assign(itfs.size(), -1);
+      for (size_t k = 0; k < itfs.size(); k++) {
+        in.outIfaces[k] = writer->AddInterface(DescribeInterface(itfs[k]), werror);
+        if (in.outIfaces[k] < 0) return false;
+      }
+    }
   } else {
     uint32_t snaplen = 0;
     for (auto& in : inputs_) {
@@ -115,7 +130,8 @@ bool Merger::Run(CaptureWriter* writer, const std::atomic<bool>& cancel, ReadErr
     }
     writer->BeginPcap(header, outNano_);
   }
-  // The merge order: (time, input index): equal times keep the earlier input first.
+  // The merge order: by time; on equal times the later input first, as mergecap does (its
+  // "is earlier" test is "earlier or equal", met while scanning the inputs in order).
   struct Head {
     int64_t sec;
     uint32_t nsec;
@@ -123,7 +139,7 @@ bool Merger::Run(CaptureWriter* writer, const std::atomic<bool>& cancel, ReadErr
     bool operator>(const Head& o) const {
       if (sec != o.sec) return sec > o.sec;
       if (nsec != o.nsec) return nsec > o.nsec;
-      return input > o.input;
+      return input < o.input;
     }
   };
   std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heap;

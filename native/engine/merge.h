@@ -1,5 +1,5 @@
 // Merging captures: a streaming k-way merge by timestamp (mergecap's default; on equal
-// timestamps the earlier input first) or a concatenation (-a), from any number of inputs read
+// timestamps across inputs the later input first, as mergecap) or a concatenation (-a), from any number of inputs read
 // by the engine, each through a bounded window, into one writer. Memory is the inputs' windows,
 // whatever the files' sizes.
 #pragma once
@@ -44,7 +44,10 @@ class Merger {
   struct Input {
     std::unique_ptr<CaptureReader> reader;
     std::vector<uint8_t> arena;
-    std::vector<PacketView> views;  // the current window's packets, in file order
+    // The current window's packets, in file order. Their `itf` is cleared: an IDB later in the
+    // same window may grow the reader's interface list (and move it); `iface` says which one.
+    std::vector<PacketView> views;
+    std::vector<uint32_t> iface;
     size_t next = 0;
     bool eof = false;
     std::vector<int64_t> outIfaces;  // output interface of each of its interfaces (pcapng)
