@@ -10,8 +10,8 @@
 # reads and checks. Seeds: files pcapkit writes itself (test/support/fuzz-seeds.mjs: several link
 # types, both precisions, a byte-swapped file, pcapng with one and with two interfaces) and, when
 # present, every capture in ../shared/corpus/pcaps (read in place, never copied). Inputs the
-# fuzzer finds interesting accumulate in build/fuzz/corpus (so later runs start further on);
-# crashes land in build/fuzz/crashes/.
+# fuzzer finds interesting accumulate in fuzz-out/corpus (so later runs start further on);
+# crashes land in fuzz-out/crashes/.
 #
 # Environment: FUZZ_MAX_LEN (bytes per input, default 65536), FUZZ_FRESH=1 (start from the seeds
 # only), PCAPKIT_FUZZ_NO_DIFF=1 (do not require the direct reader and libpcap to agree).
@@ -62,7 +62,7 @@ command -v pcap-config >/dev/null 2>&1 || [ -f /usr/include/pcap/pcap.h ] ||
   { echo "fuzz: libpcap-dev is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 
 # --- build (only when a source is newer than the binary)
-out=build/fuzz
+out=${FUZZ_DIR:-fuzz-out}  # (not under build/: node-gyp rebuild empties that)
 bin=$out/capture_file_fuzzer
 mkdir -p "$out/obj" "$out/corpus" "$out/crashes"
 srcs=(native/fuzz/capture_file_fuzzer.cc native/engine/*.cc)
