@@ -12,9 +12,10 @@ import { Payload } from './payload';
 import { TCP } from './tcp';
 import { UDP } from './udp';
 import { LayerType } from './types';
-import { ETHERTYPE } from './ethertype';
-import { IPPROTO, nextForIpProtocol } from './ipproto';
-import { isDnsPort } from './ports';
+import { ETHERTYPE } from '../vocab/ethertypes';
+import { IPPROTO, nextForIpProtocol } from '../vocab/ip-protocols';
+import { isDnsPort } from '../vocab/ports';
+import { LINKTYPE, LINKTYPE_RAW_FILE, LINKTYPE_RAW_OPENBSD } from '../vocab/linktypes';
 import { Packet, type PacketBatch } from '../packet';
 import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET } from '../batch-layout';
 
@@ -35,22 +36,22 @@ export interface DecodablePacket {
 
 export function firstLayerFor(linktype: number, data: Uint8Array, start = 0, end = data.length): LayerType {
   switch (linktype) {
-    case 1:
+    case LINKTYPE.EN10MB:
       return LayerType.Ethernet;
-    case 113:
+    case LINKTYPE.LINUX_SLL:
       return LayerType.LinuxSLL;
-    case 276:
+    case LINKTYPE.LINUX_SLL2:
       return LayerType.LinuxSLL2;
-    case 0:
-    case 108:
+    case LINKTYPE.NULL:
+    case LINKTYPE.LOOP:
       return LayerType.Loopback;
-    case 228:
+    case LINKTYPE.IPV4:
       return LayerType.IPv4;
-    case 229:
+    case LINKTYPE.IPV6:
       return LayerType.IPv6;
-    case 12:
-    case 14:
-    case 101: {
+    case LINKTYPE.RAW:
+    case LINKTYPE_RAW_OPENBSD:
+    case LINKTYPE_RAW_FILE: {
       // Raw IP: the version nibble says which.
       if (end <= start) return LayerType.Payload;
       const v = data[start] >> 4;
@@ -502,7 +503,7 @@ export class Decoder {
         }
         case LayerType.Loopback: {
           const l = this.loopback;
-          following = l.decodeFamily(data, offset, end, linktype === 108, start, limit);
+          following = l.decodeFamily(data, offset, end, linktype === LINKTYPE.LOOP, start, limit);
           type = LayerType.Loopback;
           trunc = l.truncated;
           mal = l.malformed;

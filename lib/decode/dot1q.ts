@@ -1,7 +1,7 @@
 // IEEE 802.1Q VLAN tags and 802.1ad (QinQ) service tags: 4 bytes each, any depth.
 import { BaseLayer } from './base';
 import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { nextForEtherType } from '../vocab/ethertypes';
 
 export class Dot1Q extends BaseLayer {
   readonly type = LayerType.Dot1Q;

@@ -1,7 +1,7 @@
 // Ethernet II (and 802.3 length frames, whose payload is left undecoded).
 import { BaseLayer, macString } from './base';
 import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { nextForEtherType } from '../vocab/ethertypes';
 
 export class Ethernet extends BaseLayer {
   readonly type = LayerType.Ethernet;

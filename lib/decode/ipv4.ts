@@ -1,7 +1,7 @@
 // IPv4: header with options; fragments decode their transport header only at offset 0.
 import { BaseLayer, ipv4String } from './base';
 import { LayerType } from './types';
-import { nextForIpProtocol } from './ipproto';
+import { nextForIpProtocol } from '../vocab/ip-protocols';
 
 export class IPv4 extends BaseLayer {
   readonly type = LayerType.IPv4;

@@ -3,7 +3,7 @@
 // tshark calls ipv6.nxt), `protocol` the upper-layer protocol found after the extensions.
 import { BaseLayer, ipv6String } from './base';
 import { LayerType } from './types';
-import { IPPROTO, nextForIpProtocol } from './ipproto';
+import { IPPROTO, nextForIpProtocol } from '../vocab/ip-protocols';
 
 export class IPv6 extends BaseLayer {
   readonly type = LayerType.IPv6;

@@ -1,7 +1,8 @@
 // Link layers other than Ethernet: Linux cooked v1/v2, BSD loopback (NULL, LOOP).
 import { BaseLayer, macString } from './base';
 import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { nextForEtherType } from '../vocab/ethertypes';
+import { AF_INET, isLoopbackInet6 } from '../vocab/linktypes';
 
 /** LINUX_SLL (113): 16-byte header, protocol (EtherType) at 14. */
 export class LinuxSLL extends BaseLayer {
@@ -82,10 +83,6 @@ export class LinuxSLL2 extends BaseLayer {
   }
 }
 
-/** AF_INET6 values of the systems that write NULL/LOOP captures (Linux, OpenBSD, FreeBSD, macOS). */
-const AF_INET = 2;
-const AF_INET6 = new Set([10, 24, 28, 30]);
-
 /**
  * NULL (0) and LOOP (108): a 4-byte address family, in the capturing host's byte order for
  * NULL and in network order for LOOP. Both orders are tried, as tcpdump does.
@@ -107,7 +104,7 @@ export class Loopback extends BaseLayer {
     this.headerLength = 4;
     this.payloadLength = end - offset - 4;
     if (this.family === AF_INET) return LayerType.IPv4;
-    if (AF_INET6.has(this.family)) return LayerType.IPv6;
+    if (isLoopbackInet6(this.family)) return LayerType.IPv6;
     return LayerType.Payload;
   }
 

@@ -1,9 +1,10 @@
 // TCP: header, flags and options (MSS, window scale, SACK, timestamps).
 import { BaseLayer } from './base';
 import { LayerType } from './types';
-import { isDnsPort } from './ports';
+import { isDnsPort } from '../vocab/ports';
+import { TCP_FLAGS, TCP_FLAG_LETTERS } from '../vocab/tcp-flags';
 
-export const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
+export { TCP_FLAGS };
 
 export interface TcpOption {
   kind: number;
@@ -93,9 +94,8 @@ export class TCP extends BaseLayer {
 
   /** Flags in scapy's letters, e.g. 'SA', 'PA', 'FA'. */
   get flagString(): string {
-    const letters = 'FSRPAUECN';
     let s = '';
-    for (let i = 0; i < 9; i++) if (this.flags & (1 << i)) s += letters[i];
+    for (let i = 0; i < 9; i++) if (this.flags & (1 << i)) s += TCP_FLAG_LETTERS[i];
     return s;
   }
 

@@ -1,7 +1,7 @@
 // UDP.
 import { BaseLayer } from './base';
 import { LayerType } from './types';
-import { isDnsPort } from './ports';
+import { isDnsPort } from '../vocab/ports';
 
 export class UDP extends BaseLayer {
   readonly type = LayerType.UDP;
