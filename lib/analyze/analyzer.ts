@@ -3,7 +3,7 @@
 // conversation is the only allocation, and the tables are capped, so memory is bounded by the
 // number of conversations kept, not by the number of packets.
 import { Decoder } from '../decode/decoder';
-import { LayerType } from '../decode/types';
+import { LayerType } from '../vocab/layers';
 import { PcapError } from '../errors';
 import { Packet, type PacketBatch } from '../packet';
 import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET, H_TS_NSEC, H_TS_SEC } from '../batch-layout';

@@ -26,7 +26,7 @@ import type { IPv4 } from '../decode/ipv4';
 import type { IPv6 } from '../decode/ipv6';
 import type { TCP } from '../decode/tcp';
 import type { UDP } from '../decode/udp';
-import { LayerType } from '../decode/types';
+import { LayerType } from '../vocab/layers';
 
 /** What `sniff --json` prints about a packet besides its header; `summary` is the text. */
 export interface PacketSummary {

@@ -1,6 +1,7 @@
 // Zero-copy decoders: one file per protocol, a reusable Decoder over them.
 export { Decoder, firstLayerFor, MAX_VLAN_TAGS, type DecodablePacket } from './decoder';
-export { LayerType, LAYER_NAMES, type DecodingLayer } from './types';
+export { LayerType, LAYER_NAMES } from '../vocab/layers';
+export type { DecodingLayer } from './types';
 export { BaseLayer, macString, ipv4String, ipv6String } from './base';
 export { Ethernet } from './ethernet';
 export { Dot1Q } from './dot1q';

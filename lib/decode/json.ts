@@ -3,7 +3,7 @@ import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import type { Dot1Q } from './dot1q';
 import type { DnsQuestion, DnsRecord } from './dns';
-import { LAYER_KEYS, LayerType } from './types';
+import { LAYER_KEYS, LayerType } from '../vocab/layers';
 import { layerObjects, trailerLength } from './summary';
 
 /** `type` of each layer in DecodedJSON. */

@@ -1,8 +1,18 @@
 // Link layers other than Ethernet: Linux cooked v1/v2, BSD loopback (NULL, LOOP).
-import { BaseLayer, macString } from './base';
-import { LayerType } from './types';
+import { BaseLayer, Header, macString } from './base';
+import { LayerType } from '../vocab/layers';
 import { nextForEtherType } from '../vocab/ethertypes';
 import { AF_INET, isLoopbackInet6 } from '../vocab/linktypes';
+
+/** A Linux cooked v1 header at `offset`: 16 bytes (Header.Whole or Header.Cut). */
+export function sllCheck(offset: number, end: number): number {
+  return end - offset < 16 ? Header.Cut : Header.Whole;
+}
+
+/** A Linux cooked v2 header at `offset`: 20 bytes (Header.Whole or Header.Cut). */
+export function sll2Check(offset: number, end: number): number {
+  return end - offset < 20 ? Header.Cut : Header.Whole;
+}
 
 /** LINUX_SLL (113): 16-byte header, protocol (EtherType) at 14. */
 export class LinuxSLL extends BaseLayer {
@@ -15,7 +25,7 @@ export class LinuxSLL extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.packetType = this.protocol = 0;
-    if (end - offset < 16) return this.cut();
+    if (sllCheck(offset, end) !== Header.Whole) return this.cut();
     this.packetType = data.readUInt16BE(offset);
     this.protocol = data.readUInt16BE(offset + 14);
     this.headerLength = 16;
@@ -55,7 +65,7 @@ export class LinuxSLL2 extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.protocol = this.interfaceIndex = this.packetType = 0;
-    if (end - offset < 20) return this.cut();
+    if (sll2Check(offset, end) !== Header.Whole) return this.cut();
     this.protocol = data.readUInt16BE(offset);
     this.interfaceIndex = data.readUInt32BE(offset + 4);
     this.packetType = data[offset + 10];

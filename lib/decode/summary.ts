@@ -26,7 +26,7 @@
 import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import { ipv6String } from './base';
-import { LAYER_KEYS, LayerType } from './types';
+import { LAYER_KEYS, LayerType } from '../vocab/layers';
 import { ETHERTYPE, ETHERTYPE_MIN, ETHERTYPE_NAMES } from '../vocab/ethertypes';
 import { IPV6_EXT_NAMES, IP_PROTOCOL_NAMES } from '../vocab/ip-protocols';
 

@@ -5,8 +5,8 @@
 // allocates nothing. Field getters read straight from the packet bytes when asked, and
 // addresses become strings only when read.
 
-export { LayerType, LAYER_NAMES, LAYER_KEYS } from '../vocab/layers';
 import type { LayerType } from '../vocab/layers';
+export type { LayerType };
 
 /**
  * What a layer decoder does. `decode` reads the header at `offset` of `data` (captured bytes

@@ -1,14 +1,17 @@
 // Well-known TCP/UDP ports: the ones pcapkit itself follows, and the applications analyze()
 // names conversations after. No imports, no side effects.
-export const PORT = {
-  DNS: 53,
-  MDNS: 5353,
-  LLMNR: 5355,
-} as const;
+//
+// Port is a const enum: the compiler writes its values where they are used, so isDnsPort(),
+// which runs twice per TCP/UDP packet, compares with numbers instead of loading properties.
+export const enum Port {
+  DNS = 53,
+  MDNS = 5353,
+  LLMNR = 5355,
+}
 
 /** DNS, mDNS and LLMNR all carry DNS messages: the decoder follows these ports into DNS. */
 export function isDnsPort(port: number): boolean {
-  return port === PORT.DNS || port === PORT.MDNS || port === PORT.LLMNR;
+  return port === Port.DNS || port === Port.MDNS || port === Port.LLMNR;
 }
 
 /** A port rule of the application table (ApplicationRule in analyze/apps). */
@@ -66,10 +69,10 @@ export const PORT_APPLICATIONS: readonly PortApplication[] = [
   { name: 'DOIP', transport: 'tcp/udp', ports: 13400, description: 'Diagnostics over IP (ISO 13400)' },
   { name: 'DNP3', transport: 'tcp/udp', ports: 20000 },
   // both
-  { name: 'DNS', transport: 'tcp/udp', ports: PORT.DNS },
+  { name: 'DNS', transport: 'tcp/udp', ports: Port.DNS },
   { name: 'OPENVPN', transport: 'tcp/udp', ports: 1194 },
-  { name: 'MDNS', transport: 'udp', ports: PORT.MDNS, description: 'multicast DNS' },
-  { name: 'LLMNR', transport: 'tcp/udp', ports: PORT.LLMNR },
+  { name: 'MDNS', transport: 'udp', ports: Port.MDNS, description: 'multicast DNS' },
+  { name: 'LLMNR', transport: 'tcp/udp', ports: Port.LLMNR },
   // UDP
   { name: 'DHCP', transport: 'udp', ports: [67, 68] },
   { name: 'TFTP', transport: 'udp', ports: 69 },
