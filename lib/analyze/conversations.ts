@@ -3,7 +3,7 @@
 // updated in place for every packet. Addresses are kept as 32-bit words and become strings
 // only when the result is built.
 import { ipv4String, ipv6String } from '../decode/base';
-import { IP_TRANSPORT_NAMES } from '../vocab/ip-protocols';
+import { IPPROTO, IP_TRANSPORT_NAMES } from '../vocab/ip-protocols';
 import { IntervalAccumulator } from './stats';
 import type {
   ConversationBase,
@@ -209,7 +209,7 @@ export function hostPairResult(r: HostRecord, keyOf: KeyReader, names: readonly 
 }
 
 export function flowResult(r: FlowRecord, keyOf: KeyReader, names: readonly string[]): FlowConversation {
-  const ports = r.protocol === 6 || r.protocol === 17;
+  const ports = r.protocol === IPPROTO.TCP || r.protocol === IPPROTO.UDP;
   const out: FlowConversation = {
     ...base(r, keyOf, ports ? r.lowPort : undefined, ports ? r.highPort : undefined),
     transport: transportName(r.protocol),

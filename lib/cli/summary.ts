@@ -18,7 +18,7 @@
 // datagram ends: a transport or extension header running past the total/payload length is cut.
 import { linktypeName } from '../linktype';
 import { LINKTYPE, LINKTYPE_RAW_FILE, LINKTYPE_TCPDUMP_MARKS } from '../vocab/linktypes';
-import { IP_PROTOCOL_TCPDUMP_NAMES } from '../vocab/ip-protocols';
+import { IPPROTO, IP_PROTOCOL_TCPDUMP_NAMES } from '../vocab/ip-protocols';
 import { Decoder } from '../decode/decoder';
 import { ETHERTYPE } from '../vocab/ethertypes';
 import type { ICMPv4, ICMPv6 } from '../decode/icmp';
@@ -302,10 +302,10 @@ const ICMP6_TYPES: Record<number, string> = {
  * from the header fields.
  */
 function summarizeTransport(d: Decoder, l4Len: number, proto: number, s: PacketSummary): PacketSummary {
-  if (proto === 6 && d.has(LayerType.TCP)) return summarizeTcp(d, d.tcp, l4Len, s);
-  if (proto === 17 && d.has(LayerType.UDP)) return summarizeUdp(d, d.udp, l4Len, s);
-  if (proto === 1 && d.has(LayerType.ICMPv4)) return summarizeIcmp(d, d.icmpv4, false, l4Len, s);
-  if (proto === 58 && d.has(LayerType.ICMPv6)) return summarizeIcmp(d, d.icmpv6, true, l4Len, s);
+  if (proto === IPPROTO.TCP && d.has(LayerType.TCP)) return summarizeTcp(d, d.tcp, l4Len, s);
+  if (proto === IPPROTO.UDP && d.has(LayerType.UDP)) return summarizeUdp(d, d.udp, l4Len, s);
+  if (proto === IPPROTO.ICMP && d.has(LayerType.ICMPv4)) return summarizeIcmp(d, d.icmpv4, false, l4Len, s);
+  if (proto === IPPROTO.ICMPV6 && d.has(LayerType.ICMPv6)) return summarizeIcmp(d, d.icmpv6, true, l4Len, s);
   const name = IP_PROTOCOL_TCPDUMP_NAMES.get(proto) ?? `ip-proto-${proto}`;
   s.protocol = name;
   s.payloadLength = l4Len;

@@ -26,28 +26,13 @@
 import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import { ipv6String } from './base';
-import { LAYER_KEYS, LayerType } from '../vocab/layers';
+import { LAYER_KEYS, LayerType, type LayerKey } from '../vocab/layers';
 import { ETHERTYPE, ETHERTYPE_MIN, ETHERTYPE_NAMES } from '../vocab/ethertypes';
 import { IPV6_EXT_NAMES, IP_PROTOCOL_NAMES } from '../vocab/ip-protocols';
+import { Port } from '../vocab/ports';
 
 /** The layers as presented: the Decoder's layers, IPv6 extension headers, trailing padding. */
-export type ViewKind =
-  | 'ethernet'
-  | 'dot1q'
-  | 'linux_sll'
-  | 'linux_sll2'
-  | 'loopback'
-  | 'arp'
-  | 'ipv4'
-  | 'ipv6'
-  | 'ipv6ext'
-  | 'tcp'
-  | 'udp'
-  | 'icmpv4'
-  | 'icmpv6'
-  | 'dns'
-  | 'payload'
-  | 'padding';
+export type ViewKind = LayerKey | 'ipv6ext' | 'padding';
 
 export interface LayerView {
   readonly kind: ViewKind;
@@ -508,7 +493,7 @@ function mysummary(d: Decoder, views: readonly LayerView[], i: number): string {
     }
     case 'dns': {
       const dns = d.dns;
-      const m = !dns.overTcp && d.has(LayerType.UDP) && d.udp.dstPort === 5353 ? 'm' : '';
+      const m = !dns.overTcp && d.has(LayerType.UDP) && d.udp.dstPort === Port.MDNS ? 'm' : '';
       if (dns.response) {
         const an = dns.anCount > 0 ? dns.answers : [];
         let name = '';

@@ -53,6 +53,9 @@ export const LAYER_TYPE_COUNT = rows.length;
 
 export const LAYER_NAMES: Record<LayerType, string> = Object.fromEntries(rows.map(([id, name]) => [id, name])) as Record<LayerType, string>;
 
+/** A layer's lower-case key ('ethernet', 'ipv4', ...): LAYER_KEYS' values. */
+export type LayerKey = Keys[keyof Keys];
+
 /** The lower-case key of each layer, as toJSON() and the summary views name it. */
 export const LAYER_KEYS: Keys = Object.fromEntries(rows.filter(([, , n]) => n.key !== undefined).map(([id, , n]) => [id, n.key])) as unknown as Keys;
 
