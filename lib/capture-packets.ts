@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PcapError } from './errors';
 import { decode, type DecodedPacket } from './decode/decoded';
-import { LayerType } from './decode/types';
+import { LayerType } from './vocab/layers';
 import { PCAPReader } from './reader';
 import { DEFAULT_DEVICE } from './devices';
 import { startKeyLog } from './keylog';

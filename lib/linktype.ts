@@ -1,21 +1,11 @@
-// Link-layer header types. Values are the DLT_* numbers libpcap reports (pcap_datalink());
-// names come from libpcap itself so they match tcpdump's "link-type EN10MB".
+// Link-layer header types. Values are the DLT_* numbers libpcap reports (pcap_datalink()), in
+// vocab/linktypes (no addon needed); names come from libpcap itself so they match tcpdump's
+// "link-type EN10MB".
 import { native } from './binding';
+import { LINKTYPE } from './vocab/linktypes';
 import { PcapError } from './errors';
 
-export const LINKTYPE = {
-  NULL: 0,
-  EN10MB: 1,
-  RAW: 12,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-  IEEE802_11: 105,
-  IEEE802_11_RADIO: 127,
-  PPP: 9,
-} as const;
+export { LINKTYPE };
 
 /** libpcap's name for a link type (`EN10MB`, `LINUX_SLL`, ...), or `DLT_<n>` when it has none. */
 export function linktypeName(linktype: number): string {

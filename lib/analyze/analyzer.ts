@@ -3,9 +3,13 @@
 // conversation is the only allocation, and the tables are capped, so memory is bounded by the
 // number of conversations kept, not by the number of packets.
 import { Decoder } from '../decode/decoder';
-import { LayerType } from '../decode/types';
+import { LayerType } from '../vocab/layers';
 import { PcapError } from '../errors';
 import { Packet, type PacketBatch } from '../packet';
+import { HDR_STRIDE, H_CAPLEN, H_LEN, H_LINKTYPE, H_OFFSET, H_TS_NSEC, H_TS_SEC } from '../batch-layout';
+import { ETHERTYPE } from '../vocab/ethertypes';
+import { IPPROTO } from '../vocab/ip-protocols';
+import { TCP_FLAGS } from '../vocab/tcp-flags';
 import { ApplicationTable, type ApplicationTableOptions } from './apps';
 import { AppRecord, FlowRecord, HostAppRecord, HostRecord, type RecordBase, flowResult, hostPairResult } from './conversations';
 import { FlowTable } from './flow-table';
@@ -72,8 +76,9 @@ const HOST_WORDS = 9;
 const FLOW_WORDS = 10;
 const FRAGMENT_MEMORY = 4096;
 
-const SYN = 0x02;
-const ACK = 0x10;
+const { SYN, ACK } = TCP_FLAGS;
+const TCP = IPPROTO.TCP;
+const UDP = IPPROTO.UDP;
 
 /** The first `k` of `list` in `order`, without sorting all of it when k is small. */
 function topRecords<T>(list: readonly T[], k: number, order: (a: T, b: T) => number): T[] {
@@ -184,9 +189,8 @@ export class TrafficAnalyzer {
     // arena_/headers_: without pinning the batch (nothing here outlives the call)
     const arena = batch.arena_;
     const h = batch.headers_;
-    for (let i = 0, o = 0; i < batch.count; i++, o += 8) {
-      // headers: tsSec, tsNsec, caplen, len, offset, linktype, ifindex, flags
-      this.addAt(arena, h[o + 4], h[o + 2], h[o + 5], h[o + 3], h[o], h[o + 1]);
+    for (let i = 0, o = 0; i < batch.count; i++, o += HDR_STRIDE) {
+      this.addAt(arena, h[o + H_OFFSET], h[o + H_CAPLEN], h[o + H_LINKTYPE], h[o + H_LEN], h[o + H_TS_SEC], h[o + H_TS_NSEC]);
     }
   }
 
@@ -281,7 +285,7 @@ export class TrafficAnalyzer {
     } else {
       // ---- not IP ----------------------------------------------------------------------
       this.nonIp++;
-      const app = this.apps.forEtherType(d.has(LayerType.ARP) ? 0x0806 : this.etherTypeOf());
+      const app = this.apps.forEtherType(d.has(LayerType.ARP) ? ETHERTYPE.ARP : this.etherTypeOf());
       this.countApp(app, t, wire);
       return;
     }
@@ -319,24 +323,24 @@ export class TrafficAnalyzer {
     let dport = 0;
     let tcpOk = false;
     if (!laterFragment) {
-      if (proto === 6 && d.has(LayerType.TCP)) {
+      if (proto === TCP && d.has(LayerType.TCP)) {
         const tcp = d.tcp;
         portsKnown = tcp.dataOffset !== 0; // the fixed header was captured
         sport = tcp.srcPort;
         dport = tcp.dstPort;
         tcpOk = !tcp.truncated && !tcp.malformed;
-      } else if (proto === 17 && d.has(LayerType.UDP)) {
+      } else if (proto === UDP && d.has(LayerType.UDP)) {
         portsKnown = d.udp.headerLength === 8;
         sport = d.udp.srcPort;
         dport = d.udp.dstPort;
-      } else if (proto !== 6 && proto !== 17) {
+      } else if (proto !== TCP && proto !== UDP) {
         portsKnown = true; // other protocols: one flow per host pair and protocol
       }
     }
 
     // A TCP segment whose header is cut short or bogus belongs to no connection (tshark's TCP
     // conversation table skips it too); it still counts for the host pair.
-    const flowable = proto === 6 ? tcpOk : portsKnown;
+    const flowable = proto === TCP ? tcpOk : portsKnown;
     let flow: FlowRecord | undefined;
     let flowFromLow = fromLow;
     let reused = false;
@@ -379,10 +383,10 @@ export class TrafficAnalyzer {
     let app: number;
     if (flow !== undefined) app = flow.app;
     else if (laterFragment && fragKey !== undefined && this.fragments.has(fragKey)) app = this.fragments.get(fragKey)!;
-    else if (proto === 6 && portsKnown) app = this.apps.forPorts(6, sport, dport);
-    else if (proto === 17 && portsKnown) app = this.apps.forPorts(17, sport, dport);
-    else if (proto === 6) app = this.apps.unknownTcp;
-    else if (proto === 17) app = this.apps.unknownUdp;
+    else if (proto === TCP && portsKnown) app = this.apps.forPorts(TCP, sport, dport);
+    else if (proto === UDP && portsKnown) app = this.apps.forPorts(UDP, sport, dport);
+    else if (proto === TCP) app = this.apps.unknownTcp;
+    else if (proto === UDP) app = this.apps.unknownUdp;
     else app = this.apps.forIpProtocol(proto);
     if (fragKey !== undefined && !laterFragment) {
       if (this.fragments.size >= FRAGMENT_MEMORY) this.fragments.delete(this.fragments.keys().next().value!);
@@ -442,8 +446,8 @@ export class TrafficAnalyzer {
   ): FlowRecord | undefined {
     if (this.flowList.length >= this.maxFlows) return undefined;
     let app: number;
-    if (proto === 6 || proto === 17) {
-      const server = proto === 6 && tcpOk && (flags & (SYN | ACK)) === SYN ? dport : -1;
+    if (proto === TCP || proto === UDP) {
+      const server = proto === TCP && tcpOk && (flags & (SYN | ACK)) === SYN ? dport : -1;
       app = this.apps.forPorts(proto, sport, dport, server);
     } else app = this.apps.forIpProtocol(proto);
     const rec = new FlowRecord(
@@ -459,7 +463,7 @@ export class TrafficAnalyzer {
       app,
     );
     this.flowList.push(rec);
-    if (proto === 6 && this.analyseTcp) rec.tcp = this.tcpTable.create();
+    if (proto === TCP && this.analyseTcp) rec.tcp = this.tcpTable.create();
     const ar = this.appRecord(app);
     ar.flows++;
     ar.repeat.add(t);

@@ -12,6 +12,9 @@
 //   3. Not IP: by EtherType (ARP, LLDP, EAPOL, ...), else 'OTHER'.
 // Port-based names are a guess (anything can run on any port); they are what Wireshark's port
 // tables and the fieldedge-pcap seed do too.
+import { ETHERTYPE_APPLICATIONS } from '../vocab/ethertypes';
+import { IPPROTO, IP_PROTOCOL_APPLICATIONS } from '../vocab/ip-protocols';
+import { PORT_APPLICATIONS } from '../vocab/ports';
 
 import { PcapError } from '../errors';
 
@@ -40,98 +43,12 @@ export interface ApplicationTableOptions {
 }
 
 /**
- * The default table. Names follow the usual protocol names; TCP 443 is 'TLS' (HTTPS and other
- * TLS), UDP 443 is 'QUIC'.
+ * The default table: applications by port (vocab/ports), then other IP protocols
+ * (vocab/ip-protocols) and EtherTypes that are not IP (vocab/ethertypes), each from its table.
  */
-export const DEFAULT_APPLICATIONS: readonly ApplicationRule[] = Object.freeze([
-  // TCP
-  { name: 'FTP-DATA', transport: 'tcp', ports: 20, description: 'FTP data' },
-  { name: 'FTP', transport: 'tcp', ports: 21, description: 'FTP control' },
-  { name: 'SSH', transport: 'tcp', ports: 22, description: 'Secure Shell' },
-  { name: 'TELNET', transport: 'tcp', ports: 23 },
-  { name: 'SMTP', transport: 'tcp', ports: [25, 587], description: 'mail submission and relay' },
-  { name: 'HTTP', transport: 'tcp', ports: 80 },
-  { name: 'POP3', transport: 'tcp', ports: 110 },
-  { name: 'NNTP', transport: 'tcp', ports: 119 },
-  { name: 'IMAP', transport: 'tcp', ports: 143 },
-  { name: 'BGP', transport: 'tcp', ports: 179 },
-  { name: 'LDAP', transport: 'tcp', ports: 389 },
-  { name: 'TLS', transport: 'tcp', ports: 443, description: 'HTTPS and other TLS' },
-  { name: 'SMB', transport: 'tcp', ports: 445 },
-  { name: 'SMTPS', transport: 'tcp', ports: 465 },
-  { name: 'MODBUS', transport: 'tcp', ports: 502, description: 'Modbus/TCP' },
-  { name: 'LDAPS', transport: 'tcp', ports: 636 },
-  { name: 'MODBUS-TLS', transport: 'tcp', ports: 802 },
-  { name: 'DNS-TLS', transport: 'tcp', ports: 853, description: 'DNS over TLS' },
-  { name: 'RSYNC', transport: 'tcp', ports: 873 },
-  { name: 'IMAPS', transport: 'tcp', ports: 993 },
-  { name: 'POP3S', transport: 'tcp', ports: 995 },
-  { name: 'PPTP', transport: 'tcp', ports: 1723 },
-  { name: 'MQTT', transport: 'tcp', ports: 1883 },
-  { name: 'DOCKER', transport: 'tcp', ports: 2375, description: 'Docker API' },
-  { name: 'DOCKER-TLS', transport: 'tcp', ports: 2376 },
-  { name: 'IEC-104', transport: 'tcp', ports: 2404, description: 'IEC 60870-5-104' },
-  { name: 'MYSQL', transport: 'tcp', ports: 3306 },
-  { name: 'RDP', transport: 'tcp', ports: 3389 },
-  { name: 'OPC-UA', transport: 'tcp', ports: 4840 },
-  { name: 'OPC-UA-TLS', transport: 'tcp', ports: 4843 },
-  { name: 'POSTGRES', transport: 'tcp', ports: 5432 },
-  { name: 'AMQP', transport: 'tcp', ports: 5672 },
-  { name: 'REDIS', transport: 'tcp', ports: 6379 },
-  { name: 'HTTP-ALT', transport: 'tcp', ports: 8080 },
-  { name: 'HTTPS-ALT', transport: 'tcp', ports: 8443 },
-  { name: 'MQTT-TLS', transport: 'tcp', ports: 8883 },
-  { name: 'MQTT-WS', transport: 'tcp', ports: 9001, description: 'MQTT over WebSocket' },
-  { name: 'KAFKA', transport: 'tcp', ports: 9092 },
-  { name: 'DOIP', transport: 'tcp/udp', ports: 13400, description: 'Diagnostics over IP (ISO 13400)' },
-  { name: 'DNP3', transport: 'tcp/udp', ports: 20000 },
-  // both
-  { name: 'DNS', transport: 'tcp/udp', ports: 53 },
-  { name: 'OPENVPN', transport: 'tcp/udp', ports: 1194 },
-  { name: 'MDNS', transport: 'udp', ports: 5353, description: 'multicast DNS' },
-  { name: 'LLMNR', transport: 'tcp/udp', ports: 5355 },
-  // UDP
-  { name: 'DHCP', transport: 'udp', ports: [67, 68] },
-  { name: 'TFTP', transport: 'udp', ports: 69 },
-  { name: 'NTP', transport: 'udp', ports: 123 },
-  { name: 'NETBIOS', transport: 'udp', ports: [137, 138] },
-  { name: 'SNMP', transport: 'udp', ports: [161, 162] },
-  { name: 'QUIC', transport: 'udp', ports: 443, description: 'QUIC (HTTP/3)' },
-  { name: 'IKE', transport: 'udp', ports: [500, 4500], description: 'IPsec key exchange and NAT traversal' },
-  { name: 'SYSLOG', transport: 'udp', ports: 514 },
-  { name: 'RIP', transport: 'udp', ports: 520 },
-  { name: 'DHCPV6', transport: 'udp', ports: [546, 547] },
-  { name: 'RADIUS', transport: 'udp', ports: [1812, 1813] },
-  { name: 'SSDP', transport: 'udp', ports: 1900 },
-  { name: 'GTP', transport: 'udp', ports: [2123, 2152] },
-  { name: 'STUN', transport: 'udp', ports: 3478 },
-  { name: 'VXLAN', transport: 'udp', ports: 4789 },
-  { name: 'COAP', transport: 'udp', ports: 5683 },
-  { name: 'COAP-DTLS', transport: 'udp', ports: 5684 },
-  { name: 'GENEVE', transport: 'udp', ports: 6081 },
-  { name: 'BACNET', transport: 'udp', ports: 47808 },
-  // IP protocols
-  { name: 'ICMP', ipProtocol: 1 },
-  { name: 'IGMP', ipProtocol: 2 },
-  { name: 'IPIP', ipProtocol: 4, description: 'IPv4 in IP' },
-  { name: 'IPV6-IN-IP', ipProtocol: 41 },
-  { name: 'GRE', ipProtocol: 47 },
-  { name: 'ESP', ipProtocol: 50 },
-  { name: 'AH', ipProtocol: 51 },
-  { name: 'ICMPV6', ipProtocol: 58 },
-  { name: 'OSPF', ipProtocol: 89 },
-  { name: 'PIM', ipProtocol: 103 },
-  { name: 'VRRP', ipProtocol: 112 },
-  { name: 'SCTP', ipProtocol: 132 },
-  // EtherTypes (not IP)
-  { name: 'ARP', etherType: 0x0806 },
-  { name: 'RARP', etherType: 0x8035 },
-  { name: 'EAPOL', etherType: 0x888e },
-  { name: 'LLDP', etherType: 0x88cc },
-  { name: 'PPPOE', etherType: [0x8863, 0x8864] },
-  { name: 'MPLS', etherType: 0x8847 },
-  { name: 'PTP', etherType: 0x88f7, description: 'Precision Time Protocol' },
-] as ApplicationRule[]).map((r) => Object.freeze(r));
+export const DEFAULT_APPLICATIONS: readonly ApplicationRule[] = Object.freeze(
+  ([...PORT_APPLICATIONS, ...IP_PROTOCOL_APPLICATIONS, ...ETHERTYPE_APPLICATIONS] as ApplicationRule[]).map((r) => Object.freeze({ ...r })),
+);
 
 /** Name for TCP/UDP conversations on ports that are not in the table. */
 export const UNKNOWN_TCP = 'TCP';
@@ -139,8 +56,8 @@ export const UNKNOWN_UDP = 'UDP';
 /** Name for packets that are neither IP nor a known EtherType. */
 export const UNKNOWN_OTHER = 'OTHER';
 
-const TCP = 6;
-const UDP = 17;
+const TCP = IPPROTO.TCP;
+const UDP = IPPROTO.UDP;
 
 function parsePorts(ports: ApplicationRule['ports'], name: string): number[] {
   const list = ports === undefined ? [] : Array.isArray(ports) ? ports : [ports as number | string];

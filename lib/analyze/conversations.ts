@@ -3,6 +3,7 @@
 // updated in place for every packet. Addresses are kept as 32-bit words and become strings
 // only when the result is built.
 import { ipv4String, ipv6String } from '../decode/base';
+import { IPPROTO, IP_TRANSPORT_NAMES } from '../vocab/ip-protocols';
 import { IntervalAccumulator } from './stats';
 import type {
   ConversationBase,
@@ -154,18 +155,7 @@ export function addressString(version: 4 | 6, addr: Uint32Array, w: number): str
 }
 
 export function transportName(protocol: number): string {
-  switch (protocol) {
-    case 6:
-      return 'tcp';
-    case 17:
-      return 'udp';
-    case 1:
-      return 'icmp';
-    case 58:
-      return 'icmpv6';
-    default:
-      return `ip-${protocol}`;
-  }
+  return IP_TRANSPORT_NAMES.get(protocol) ?? `ip-${protocol}`;
 }
 
 /** Gives the key words of a record (the FlowTable's keys; addresses at words 1..9). */
@@ -219,7 +209,7 @@ export function hostPairResult(r: HostRecord, keyOf: KeyReader, names: readonly 
 }
 
 export function flowResult(r: FlowRecord, keyOf: KeyReader, names: readonly string[]): FlowConversation {
-  const ports = r.protocol === 6 || r.protocol === 17;
+  const ports = r.protocol === IPPROTO.TCP || r.protocol === IPPROTO.UDP;
   const out: FlowConversation = {
     ...base(r, keyOf, ports ? r.lowPort : undefined, ports ? r.highPort : undefined),
     transport: transportName(r.protocol),

@@ -1,26 +1,9 @@
 // Protocol hierarchy: packets and bytes per layer path ('eth/ipv4/tcp'), like tshark's
 // `-z io,phs`. A trie over the Decoder's layer types: counting a packet walks its layers and
 // allocates only when a path is seen for the first time.
-import { LayerType } from '../decode/types';
+import { LAYER_PATH_NAMES, LAYER_TYPE_COUNT } from '../vocab/layers';
 
-/** Short layer names used in hierarchy paths. */
-export const LAYER_PATH_NAMES: Readonly<Record<number, string>> = Object.freeze({
-  [LayerType.Ethernet]: 'eth',
-  [LayerType.Dot1Q]: 'vlan',
-  [LayerType.ARP]: 'arp',
-  [LayerType.IPv4]: 'ipv4',
-  [LayerType.IPv6]: 'ipv6',
-  [LayerType.TCP]: 'tcp',
-  [LayerType.UDP]: 'udp',
-  [LayerType.ICMPv4]: 'icmp',
-  [LayerType.ICMPv6]: 'icmpv6',
-  [LayerType.DNS]: 'dns',
-  [LayerType.LinuxSLL]: 'sll',
-  [LayerType.LinuxSLL2]: 'sll2',
-  [LayerType.Loopback]: 'null',
-  [LayerType.Payload]: 'data',
-  [LayerType.IPv6Extension]: 'ipv6ext',
-});
+export { LAYER_PATH_NAMES };
 
 /**
  * One row of the protocol hierarchy. Rows come depth first (a parent before its children,
@@ -59,7 +42,7 @@ export class HierarchyCounter {
     for (let i = 0; i < count; i++) {
       const t = types[i];
       let kids = node.children;
-      if (kids === undefined) kids = node.children = new Array<Node | undefined>(16);
+      if (kids === undefined) kids = node.children = new Array<Node | undefined>(LAYER_TYPE_COUNT);
       let next = kids[t];
       if (next === undefined) next = kids[t] = new Node();
       next.packets++;

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import { PcapError } from '../errors';
 import { PacketBatch, type Packet } from '../packet';
-import { PCAPReader } from '../reader';
-import { BpfFilter } from '../bpf';
+import type { PCAPReader } from '../reader';
+import type { BpfFilter } from '../bpf';
 import { TrafficAnalyzer, type AnalyzeOptions } from './analyzer';
 import type { AnalysisResult } from './types';
 
@@ -35,6 +35,24 @@ export type AnalyzeSource =
   | AsyncIterable<Packet | PacketBatch>
   | Iterable<Packet | PacketBatch>;
 
+// The reader and BPF filters need the native addon: they are loaded when analyze() is given a
+// file or a filter, so that this module and the analysis itself load without the addon.
+function readerModule(): typeof import('../reader') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../reader') as typeof import('../reader');
+}
+
+/** `source` as a PCAPReader; none can exist when the reader (and so the addon) cannot load. */
+function asReader(source: object): PCAPReader | undefined {
+  let cls: typeof PCAPReader;
+  try {
+    cls = readerModule().PCAPReader;
+  } catch {
+    return undefined;
+  }
+  return source instanceof cls ? source : undefined;
+}
+
 function isDamage(err: unknown): err is PcapError {
   return err instanceof PcapError && (err.code === 'ETRUNCATED' || err.code === 'EFORMAT');
 }
@@ -61,10 +79,9 @@ export async function analyze(source: AnalyzeSource, options: AnalyzeOptions = {
   let reader: PCAPReader | undefined;
   let own = false;
   if (typeof source === 'string') {
-    reader = await PCAPReader.open(source, { ...(options.filter !== undefined ? { filter: options.filter } : {}), signal });
+    reader = await readerModule().PCAPReader.open(source, { ...(options.filter !== undefined ? { filter: options.filter } : {}), signal });
     own = true;
-  } else if (source instanceof PCAPReader) {
-    reader = source;
+  } else if (source !== null && typeof source === 'object' && (reader = asReader(source)) !== undefined) {
     await reader.ready; // a pipe's header may still be on its way
     if (options.filter !== undefined) reader.setFilter(options.filter);
   }
@@ -129,7 +146,9 @@ export async function analyze(source: AnalyzeSource, options: AnalyzeOptions = {
     if (!options.filter) return true;
     let f = filters.get(pkt.linktype);
     if (!f) {
-      f = new BpfFilter(options.filter, pkt.linktype);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { BpfFilter: Filter } = require('../bpf') as typeof import('../bpf');
+      f = new Filter(options.filter, pkt.linktype);
       filters.set(pkt.linktype, f);
     }
     return f.matches(pkt.data, pkt.length);

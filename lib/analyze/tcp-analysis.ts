@@ -19,6 +19,7 @@
 // Not modelled: the 1000-segment cap of Wireshark's unacknowledged-segment list (a SYN/FIN
 // sent while over 1000 segments are unacknowledged does not advance its nextseq there), WINDOW
 // FULL (needs window scaling), and the per-segment RTT/bytes-in-flight figures.
+import { TCP_FLAGS } from '../vocab/tcp-flags';
 
 /** Diagnosis bits for one segment (Wireshark's TCP_A_* names). */
 export const TcpAnalysisFlag = {
@@ -49,11 +50,7 @@ export const RETRANSMISSION_MASK = F.RETRANSMISSION | F.FAST_RETRANSMISSION | F.
 export const BAD_MASK =
   RETRANSMISSION_MASK | F.OUT_OF_ORDER | F.LOST_PACKET | F.ACK_LOST_PACKET | F.DUPLICATE_ACK | F.ZERO_WINDOW;
 
-// TCP header flag bits.
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
+const { FIN, SYN, RST, ACK } = TCP_FLAGS;
 
 // 32-bit sequence-space comparisons (Wireshark's LT_SEQ and friends).
 const lt = (a: number, b: number) => ((a - b) | 0) < 0;

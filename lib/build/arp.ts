@@ -1,6 +1,7 @@
 // ARP for Ethernet/IPv4 (other address sizes: give the addresses as bytes).
 import type { BuildLayer } from './layer';
 import { lookup, parseIPv4, parseMac, uint } from './util';
+import { ETHERTYPE } from '../vocab/ethertypes';
 
 const OPCODES: Record<string, number> = { request: 1, reply: 2, 'who-has': 1, 'is-at': 2 };
 
@@ -31,7 +32,7 @@ function proto(v: string | Uint8Array | undefined, what: string): Buffer {
 export function arp(options: ArpOptions = {}): BuildLayer {
   const op = lookup(options.opcode ?? 1, OPCODES, 16, 'ARP opcode');
   const htype = uint(options.hardwareType ?? 1, 16, 'ARP hardware type');
-  const ptype = uint(options.protocolType ?? 0x0800, 16, 'ARP protocol type');
+  const ptype = uint(options.protocolType ?? ETHERTYPE.IPv4, 16, 'ARP protocol type');
   const sha = hw(options.senderHw, 'ARP senderHw');
   const spa = proto(options.senderProto, 'ARP senderProto');
   const tha = hw(options.targetHw, 'ARP targetHw');
@@ -40,7 +41,7 @@ export function arp(options: ArpOptions = {}): BuildLayer {
   const plen = uint(spa.length, 8, 'ARP protocol address size');
   return {
     kind: 'arp',
-    etherType: 0x0806,
+    etherType: ETHERTYPE.ARP,
     encode(payload) {
       const h = Buffer.alloc(8);
       h.writeUInt16BE(htype, 0);

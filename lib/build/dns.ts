@@ -2,6 +2,7 @@
 import { below, type BuildLayer } from './layer';
 import { PcapError } from '../errors';
 import { lookup, uint } from './util';
+import { Port } from '../vocab/ports';
 
 /** Record type names (RFC 1035 and later). */
 export const DNS_TYPES: Record<string, number> = {
@@ -70,7 +71,7 @@ export function dnsQuery(options: DnsQueryOptions): BuildLayer {
   const qclass = lookup(options.class ?? 'IN', DNS_CLASSES, 16, 'DNS class');
   return {
     kind: 'dns',
-    wellKnownPort: 53,
+    wellKnownPort: Port.DNS,
     encode(payload, ctx) {
       const h = Buffer.alloc(12);
       h.writeUInt16BE(id, 0);

@@ -1,6 +1,7 @@
 // Ethernet II: the EtherType comes from the layer above unless given.
 import { above, type BuildLayer } from './layer';
 import { parseMac, uint } from './util';
+import { ETHERTYPE_DEFAULT } from '../vocab/ethertypes';
 
 export interface EtherOptions {
   /** Default 'ff:ff:ff:ff:ff:ff'. */
@@ -21,7 +22,7 @@ export function ether(options: EtherOptions = {}): BuildLayer {
       const h = Buffer.alloc(14);
       dst.copy(h, 0);
       src.copy(h, 6);
-      h.writeUInt16BE(options.etherType ?? above(ctx)?.etherType ?? 0x9000, 12);
+      h.writeUInt16BE(options.etherType ?? above(ctx)?.etherType ?? ETHERTYPE_DEFAULT, 12);
       return Buffer.concat([h, payload]);
     },
   };

@@ -1,6 +1,7 @@
 // ICMP for IPv4: checksum over the message computed unless given.
 import type { BuildLayer } from './layer';
 import { internetChecksum, lookup, uint } from './util';
+import { IPPROTO } from '../vocab/ip-protocols';
 
 /** scapy's names for ICMP types. */
 export const ICMP_TYPES: Record<string, number> = {
@@ -54,7 +55,7 @@ export function icmp(options: IcmpOptions = {}): BuildLayer {
   const h = icmpHeader(lookup(options.type ?? 8, ICMP_TYPES, 8, 'ICMP type'), options, 'ICMP');
   return {
     kind: 'icmp',
-    ipProtocol: 1,
+    ipProtocol: IPPROTO.ICMP,
     encode(payload) {
       const m = Buffer.concat([h, payload]);
       m.writeUInt16BE(options.checksum ?? internetChecksum(m), 2);

@@ -2,6 +2,7 @@
 import { networkBelow, type BuildLayer } from './layer';
 import { icmpHeader, type IcmpOptions } from './icmp';
 import { internetChecksum, lookup } from './util';
+import { IPPROTO } from '../vocab/ip-protocols';
 
 /** Names for the common ICMPv6 types. */
 export const ICMPV6_TYPES: Record<string, number> = {
@@ -24,7 +25,7 @@ export function icmpv6(options: Icmpv6Options = {}): BuildLayer {
   const h = icmpHeader(lookup(options.type ?? 128, ICMPV6_TYPES, 8, 'ICMPv6 type'), options, 'ICMPv6');
   return {
     kind: 'icmpv6',
-    ipProtocol: 58,
+    ipProtocol: IPPROTO.ICMPV6,
     encode(payload, ctx) {
       const m = Buffer.concat([h, payload]);
       let sum = options.checksum;

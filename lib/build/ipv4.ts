@@ -1,6 +1,8 @@
 // IPv4: total length, IHL, protocol and header checksum computed unless given.
 import { above, type PseudoHeaderSource } from './layer';
 import { internetChecksum, parseIPv4, uint } from './util';
+import { ETHERTYPE } from '../vocab/ethertypes';
+import { IPPROTO_IPIP } from '../vocab/ip-protocols';
 
 export interface IPv4Options {
   /** Default 127.0.0.1. */
@@ -65,8 +67,8 @@ export function ipv4(options: IPv4Options = {}): IPv4Layer {
   }
   return {
     kind: 'ipv4',
-    etherType: 0x0800,
-    ipProtocol: 4,
+    etherType: ETHERTYPE.IPv4,
+    ipProtocol: IPPROTO_IPIP,
     src,
     dst,
     pseudoHeader(protocol: number, length: number): Buffer {

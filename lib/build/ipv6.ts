@@ -1,6 +1,8 @@
 // IPv6 fixed header: payload length and next header computed unless given.
 import { above, type PseudoHeaderSource } from './layer';
 import { parseIPv6, uint } from './util';
+import { ETHERTYPE } from '../vocab/ethertypes';
+import { IPPROTO, IPPROTO_IPV6 } from '../vocab/ip-protocols';
 
 export interface IPv6Options {
   /** Default ::1. */
@@ -34,8 +36,8 @@ export function ipv6(options: IPv6Options = {}): IPv6Layer {
   if (options.payloadLength !== undefined) uint(options.payloadLength, 16, 'IPv6 payload length');
   return {
     kind: 'ipv6',
-    etherType: 0x86dd,
-    ipProtocol: 41,
+    etherType: ETHERTYPE.IPv6,
+    ipProtocol: IPPROTO_IPV6,
     src,
     dst,
     pseudoHeader(protocol: number, length: number): Buffer {
@@ -50,7 +52,7 @@ export function ipv6(options: IPv6Options = {}): IPv6Layer {
       const h = Buffer.alloc(40);
       h.writeUInt32BE(((6 << 28) | (tc << 20) | fl) >>> 0, 0);
       h.writeUInt16BE(options.payloadLength ?? payload.length & 0xffff, 4);
-      h[6] = options.nextHeader ?? above(ctx)?.ipProtocol ?? 59;
+      h[6] = options.nextHeader ?? above(ctx)?.ipProtocol ?? IPPROTO.NONE;
       h[7] = hlim;
       src.copy(h, 8);
       dst.copy(h, 24);

@@ -2,6 +2,8 @@
 // unless given.
 import { above, networkBelow, type BuildLayer } from './layer';
 import { internetChecksum, uint } from './util';
+import { IPPROTO } from '../vocab/ip-protocols';
+import { TCP_FLAG_LETTERS } from '../vocab/tcp-flags';
 
 export interface TcpBuildOptions {
   /** Maximum segment size (kind 2). */
@@ -44,14 +46,12 @@ export interface TcpOptions {
   options?: TcpBuildOptions | Uint8Array;
 }
 
-const LETTERS = 'FSRPAUECN';
-
 export function tcpFlags(flags: string | number): number {
   if (typeof flags === 'number') return uint(flags, 9, 'TCP flags');
   let bits = 0;
   for (const c of flags) {
-    const i = LETTERS.indexOf(c.toUpperCase());
-    if (i < 0) uint(NaN, 9, `TCP flag letter '${c}' (use ${LETTERS})`);
+    const i = TCP_FLAG_LETTERS.indexOf(c.toUpperCase());
+    if (i < 0) uint(NaN, 9, `TCP flag letter '${c}' (use ${TCP_FLAG_LETTERS})`);
     bits |= 1 << i;
   }
   return bits;
@@ -108,7 +108,7 @@ export function tcp(options: TcpOptions = {}): BuildLayer {
   if (options.dataOffset !== undefined) uint(options.dataOffset, 4, 'TCP data offset');
   return {
     kind: 'tcp',
-    ipProtocol: 6,
+    ipProtocol: IPPROTO.TCP,
     encode(payload, ctx) {
       const hlen = 20 + opts.length;
       const h = Buffer.alloc(hlen);

@@ -1,6 +1,7 @@
 // UDP: length and checksum (IPv4/IPv6 pseudo-header) computed unless given.
 import { above, networkBelow, type BuildLayer } from './layer';
 import { internetChecksum, uint } from './util';
+import { IPPROTO } from '../vocab/ip-protocols';
 
 export interface UdpOptions {
   /** Source port (default 53, as scapy); `srcPort` is accepted too. */
@@ -24,7 +25,7 @@ export function udp(options: UdpOptions = {}): BuildLayer {
   if (options.checksum !== undefined) uint(options.checksum, 16, 'UDP checksum');
   return {
     kind: 'udp',
-    ipProtocol: 17,
+    ipProtocol: IPPROTO.UDP,
     encode(payload, ctx) {
       const h = Buffer.alloc(8);
       const port = above(ctx)?.wellKnownPort;

@@ -17,14 +17,16 @@
 // instead of an exception. As in tcpdump (and the Decoder), headers end where their IP
 // datagram ends: a transport or extension header running past the total/payload length is cut.
 import { linktypeName } from '../linktype';
+import { LINKTYPE, LINKTYPE_RAW_FILE, LINKTYPE_TCPDUMP_MARKS } from '../vocab/linktypes';
+import { IPPROTO, IP_PROTOCOL_TCPDUMP_NAMES } from '../vocab/ip-protocols';
 import { Decoder } from '../decode/decoder';
-import { ETHERTYPE } from '../decode/ethertype';
+import { ETHERTYPE } from '../vocab/ethertypes';
 import type { ICMPv4, ICMPv6 } from '../decode/icmp';
 import type { IPv4 } from '../decode/ipv4';
 import type { IPv6 } from '../decode/ipv6';
 import type { TCP } from '../decode/tcp';
 import type { UDP } from '../decode/udp';
-import { LayerType } from '../decode/types';
+import { LayerType } from '../vocab/layers';
 
 /** What `sniff --json` prints about a packet besides its header; `summary` is the text. */
 export interface PacketSummary {
@@ -60,8 +62,6 @@ export interface PacketSummary {
   truncated?: boolean;
 }
 
-/** tcpdump's `[|proto]` word for a link header cut short. */
-const TRUNCATION_MARKS: Record<number, string> = { 1: 'ether', 113: 'sll', 276: 'sll2', 0: 'null', 108: 'loop' };
 
 const names = new Map<number, string>();
 function nameOf(linktype: number): string {
@@ -96,19 +96,19 @@ export function summarize(data: Uint8Array, linktype: number, length: number = d
 }
 
 function linkCut(linktype: number, length: number): PacketSummary {
-  return { summary: `${nameOf(linktype)} length ${length} [|${TRUNCATION_MARKS[linktype] ?? 'link'}]`, truncated: true };
+  return { summary: `${nameOf(linktype)} length ${length} [|${LINKTYPE_TCPDUMP_MARKS.get(linktype) ?? 'link'}]`, truncated: true };
 }
 
 function summarizeLink(d: Decoder, buf: Buffer, linktype: number, length: number): PacketSummary {
   // Raw IP link types: the version nibble picks IPv6 or IPv4 (also for IPV4/IPV6, so that a
   // packet of the other version is still summarised as what it is).
-  if (linktype === 12 || linktype === 101 || linktype === 228 || linktype === 229) {
+  if (linktype === LINKTYPE.RAW || linktype === LINKTYPE_RAW_FILE || linktype === LINKTYPE.IPV4 || linktype === LINKTYPE.IPV6) {
     if (buf.length === 0) return linkCut(linktype, length);
     const v6 = buf[0] >> 4 === 6;
-    d.decode(buf, v6 ? 229 : 228, length);
+    d.decode(buf, v6 ? LINKTYPE.IPV6 : LINKTYPE.IPV4, length);
     return v6 ? summarizeIPv6(d, 0) : summarizeIPv4(d, 0);
   }
-  if (linktype !== 1 && linktype !== 113 && linktype !== 276 && linktype !== 0 && linktype !== 108) {
+  if (!LINKTYPE_TCPDUMP_MARKS.has(linktype)) {
     return { summary: `${nameOf(linktype)} length ${length}` };
   }
   d.decode(buf, linktype, length);
@@ -116,7 +116,7 @@ function summarizeLink(d: Decoder, buf: Buffer, linktype: number, length: number
   let type: number;
   let off: number;
   switch (linktype) {
-    case 1: {
+    case LINKTYPE.EN10MB: {
       if (d.ethernet.truncated) return linkCut(linktype, length);
       if (d.vlanCount === 0) {
         type = d.ethernet.etherType;
@@ -133,12 +133,12 @@ function summarizeLink(d: Decoder, buf: Buffer, linktype: number, length: number
       off = last.payloadOffset;
       break;
     }
-    case 113:
+    case LINKTYPE.LINUX_SLL:
       if (d.sll.truncated) return linkCut(linktype, length);
       type = d.sll.protocol;
       off = d.sll.payloadOffset;
       break;
-    case 276:
+    case LINKTYPE.LINUX_SLL2:
       if (d.sll2.truncated) return linkCut(linktype, length);
       type = d.sll2.protocol;
       off = d.sll2.payloadOffset;
@@ -154,7 +154,7 @@ function summarizeLink(d: Decoder, buf: Buffer, linktype: number, length: number
   }
   const s = summarizeNetwork(d, type, off);
   // (The Decoder also walks tags after a cooked header; the summary shows Ethernet's only.)
-  if (d.vlanCount > 0 && linktype === 1) s.vlan = vlanIds(d, d.vlanCount);
+  if (d.vlanCount > 0 && linktype === LINKTYPE.EN10MB) s.vlan = vlanIds(d, d.vlanCount);
   return s;
 }
 
@@ -214,7 +214,7 @@ function ipCut(s: PacketSummary, mark: string, sport?: number, dport?: number): 
 /** Ends the IP line of a non-first fragment: no transport header to show. */
 function ipFragment(s: PacketSummary, text: string, proto: number, l4Len: number): PacketSummary {
   s.summary = ipText(s, text);
-  s.protocol = PROTOCOLS[proto] ?? `ip-proto-${proto}`;
+  s.protocol = IP_PROTOCOL_TCPDUMP_NAMES.get(proto) ?? `ip-proto-${proto}`;
   s.fragment = true;
   s.payloadLength = l4Len;
   return s;
@@ -255,24 +255,6 @@ function summarizeIPv6(d: Decoder, off: number): PacketSummary {
   return summarizeTransport(d, l4Len, ip.protocol, s);
 }
 
-/** IP protocol numbers the summary names without decoding. */
-const PROTOCOLS: Record<number, string> = {
-  1: 'ICMP',
-  2: 'IGMP',
-  4: 'IPIP',
-  6: 'TCP',
-  17: 'UDP',
-  41: 'IPv6',
-  47: 'GRE',
-  50: 'ESP',
-  51: 'AH',
-  58: 'ICMP6',
-  59: 'NONE',
-  89: 'OSPF',
-  103: 'PIM',
-  112: 'VRRP',
-  132: 'SCTP',
-};
 
 // tcpdump's flag letters, in its order: FIN SYN RST PUSH ACK URG ECE CWR.
 const TCP_FLAG_LETTERS = 'FSRP.UEW';
@@ -320,11 +302,11 @@ const ICMP6_TYPES: Record<number, string> = {
  * from the header fields.
  */
 function summarizeTransport(d: Decoder, l4Len: number, proto: number, s: PacketSummary): PacketSummary {
-  if (proto === 6 && d.has(LayerType.TCP)) return summarizeTcp(d, d.tcp, l4Len, s);
-  if (proto === 17 && d.has(LayerType.UDP)) return summarizeUdp(d, d.udp, l4Len, s);
-  if (proto === 1 && d.has(LayerType.ICMPv4)) return summarizeIcmp(d, d.icmpv4, false, l4Len, s);
-  if (proto === 58 && d.has(LayerType.ICMPv6)) return summarizeIcmp(d, d.icmpv6, true, l4Len, s);
-  const name = PROTOCOLS[proto] ?? `ip-proto-${proto}`;
+  if (proto === IPPROTO.TCP && d.has(LayerType.TCP)) return summarizeTcp(d, d.tcp, l4Len, s);
+  if (proto === IPPROTO.UDP && d.has(LayerType.UDP)) return summarizeUdp(d, d.udp, l4Len, s);
+  if (proto === IPPROTO.ICMP && d.has(LayerType.ICMPv4)) return summarizeIcmp(d, d.icmpv4, false, l4Len, s);
+  if (proto === IPPROTO.ICMPV6 && d.has(LayerType.ICMPv6)) return summarizeIcmp(d, d.icmpv6, true, l4Len, s);
+  const name = IP_PROTOCOL_TCPDUMP_NAMES.get(proto) ?? `ip-proto-${proto}`;
   s.protocol = name;
   s.payloadLength = l4Len;
   s.summary = ipText(s, `${name}, length ${l4Len}`);

@@ -1,6 +1,6 @@
 // ARP and RARP (any hardware/protocol address sizes; Ethernet/IPv4 addresses as text).
 import { BaseLayer, ipv4String, linkAddrString, macString } from './base';
-import { LayerType } from './types';
+import { LayerType } from '../vocab/layers';
 
 export class ARP extends BaseLayer {
   readonly type = LayerType.ARP;

@@ -5,6 +5,22 @@ import type { DecodingLayer, LayerType } from './types';
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * What a header check (ethernetCheck, ipv4Check, tcpCheck, ...) found: a whole, sound header,
+ * or why decoding stops there. Each layer's decode() and the Decoder's straight path call the
+ * same check, so the two cannot disagree on what a whole, sound header is. Checks are small
+ * functions on numbers that V8 inlines into both, and a const enum is a plain number in the
+ * compiled code (no property load per packet).
+ */
+export const enum Header {
+  /** A whole, sound header. */
+  Whole = 0,
+  /** The capture ends inside the header (truncated). */
+  Cut = 1,
+  /** A field makes no sense (malformed). */
+  Bad = 2,
+}
+
+/**
  * Where a layer lies. A Decoder decodes a packet in place, wherever its bytes are (a packet's
  * own `data`, or the batch arena the packet sits in, so no view is made per packet): `buf` is
  * that memory, the packet is `buf[base, limit)`, and this layer's header starts at `buf[at]`.

@@ -13,7 +13,7 @@ import type { Payload } from './payload';
 import type { TCP } from './tcp';
 import type { UDP } from './udp';
 import { Decoder, type DecodablePacket } from './decoder';
-import { LayerType } from './types';
+import { LayerType } from '../vocab/layers';
 import { hexdump, type HexdumpOptions } from './hexdump';
 import { toJSON, type DecodedJSON, type JSONOptions } from './json';
 import { show } from './show';

@@ -2,7 +2,7 @@
 // decoded eagerly; names and records only when read, with compression pointers followed
 // under bounds and loop protection.
 import { BaseLayer, ipv4String, ipv6String } from './base';
-import { LayerType } from './types';
+import { LayerType } from '../vocab/layers';
 
 const MAX_JUMPS = 64;
 const MAX_NAME = 255;

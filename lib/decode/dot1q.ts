@@ -1,7 +1,12 @@
 // IEEE 802.1Q VLAN tags and 802.1ad (QinQ) service tags: 4 bytes each, any depth.
-import { BaseLayer } from './base';
-import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { BaseLayer, Header } from './base';
+import { LayerType } from '../vocab/layers';
+import { nextForEtherType } from '../vocab/ethertypes';
+
+/** An 802.1Q tag at `offset`: 4 bytes (Header.Whole or Header.Cut). */
+export function dot1qCheck(offset: number, end: number): number {
+  return end - offset < 4 ? Header.Cut : Header.Whole;
+}
 
 export class Dot1Q extends BaseLayer {
   readonly type = LayerType.Dot1Q;
@@ -21,7 +26,7 @@ export class Dot1Q extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.etherType = 0;
-    if (end - offset < 4) return this.cut();
+    if (dot1qCheck(offset, end) !== Header.Whole) return this.cut();
     this.etherType = (data[offset + 2] << 8) | data[offset + 3];
     this.headerLength = 4;
     this.payloadLength = end - offset - 4;

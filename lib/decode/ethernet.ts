@@ -1,7 +1,12 @@
 // Ethernet II (and 802.3 length frames, whose payload is left undecoded).
-import { BaseLayer, macString } from './base';
-import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { BaseLayer, Header, macString } from './base';
+import { LayerType } from '../vocab/layers';
+import { nextForEtherType } from '../vocab/ethertypes';
+
+/** An Ethernet header at `offset`: 14 bytes (Header.Whole or Header.Cut). */
+export function ethernetCheck(offset: number, end: number): number {
+  return end - offset < 14 ? Header.Cut : Header.Whole;
+}
 
 export class Ethernet extends BaseLayer {
   readonly type = LayerType.Ethernet;
@@ -13,7 +18,7 @@ export class Ethernet extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.etherType = 0;
-    if (end - offset < 14) return this.cut();
+    if (ethernetCheck(offset, end) !== Header.Whole) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
     this.etherType = (data[offset + 12] << 8) | data[offset + 13];
     this.headerLength = 14;

@@ -1,6 +1,6 @@
 // ICMP for IPv4 and ICMPv6: type, code, checksum, and echo identifier/sequence.
 import { BaseLayer } from './base';
-import { LayerType } from './types';
+import { LayerType } from '../vocab/layers';
 
 abstract class IcmpBase extends BaseLayer {
   icmpType = 0;

@@ -1,6 +1,7 @@
 // Zero-copy decoders: one file per protocol, a reusable Decoder over them.
 export { Decoder, firstLayerFor, MAX_VLAN_TAGS, type DecodablePacket } from './decoder';
-export { LayerType, LAYER_NAMES, type DecodingLayer } from './types';
+export { LayerType, LAYER_NAMES } from '../vocab/layers';
+export type { DecodingLayer } from './types';
 export { BaseLayer, macString, ipv4String, ipv6String } from './base';
 export { Ethernet } from './ethernet';
 export { Dot1Q } from './dot1q';
@@ -13,8 +14,8 @@ export { ICMPv4, ICMPv6 } from './icmp';
 export { DNS, readDnsName, type DnsQuestion, type DnsRecord } from './dns';
 export { LinuxSLL, LinuxSLL2, Loopback } from './link';
 export { Payload } from './payload';
-export { ETHERTYPE, nextForEtherType } from './ethertype';
-export { IPPROTO, nextForIpProtocol } from './ipproto';
+export { ETHERTYPE, nextForEtherType } from '../vocab/ethertypes';
+export { IPPROTO, nextForIpProtocol } from '../vocab/ip-protocols';
 export { summary } from './summary';
 export { show } from './show';
 export { toJSON as decodedToJSON } from './json';

@@ -1,9 +1,24 @@
 // IPv6 with its extension headers (hop-by-hop, routing, fragment, destination options, AH).
 // They are walked as part of this layer: `nextHeader` is the fixed header's field (what
 // tshark calls ipv6.nxt), `protocol` the upper-layer protocol found after the extensions.
-import { BaseLayer, ipv6String } from './base';
-import { LayerType } from './types';
-import { IPPROTO, nextForIpProtocol } from './ipproto';
+import { BaseLayer, Header, ipv6String } from './base';
+import { LayerType } from '../vocab/layers';
+import { IPPROTO, isIpv6Extension, nextForIpProtocol } from '../vocab/ip-protocols';
+
+/** The fixed IPv6 header at `offset`: 40 bytes (else Header.Cut), version 6 (else Header.Bad). */
+export function ipv6Check(data: Buffer, offset: number, end: number): number {
+  if (end - offset < 40) return Header.Cut;
+  return data[offset] >> 4 !== 6 ? Header.Bad : Header.Whole;
+}
+
+/**
+ * Where the datagram of a header at `offset` ends within the capture (which ends at `end`).
+ * Payload length 0 is a jumbogram (hop-by-hop option): the datagram runs to the frame's end.
+ */
+export function ipv6DatagramEnd(offset: number, payloadLengthField: number, end: number): number {
+  const e = payloadLengthField === 0 ? end : offset + 40 + payloadLengthField;
+  return e > end ? end : e;
+}
 
 export class IPv6 extends BaseLayer {
   readonly type = LayerType.IPv6;
@@ -29,13 +44,12 @@ export class IPv6 extends BaseLayer {
     this.fragmentOffset = 0;
     this.moreFragments = false;
     this.fragmentId = 0;
-    if (end - offset < 40) return this.cut();
-    if (data[offset] >> 4 !== 6) return this.bad();
+    const check = ipv6Check(data, offset, end);
+    if (check === Header.Cut) return this.cut();
+    if (check === Header.Bad) return this.bad();
     this.payloadLengthField = (data[offset + 4] << 8) | data[offset + 5];
     this.nextHeader = data[offset + 6];
-    // Payload length 0 is a jumbogram (hop-by-hop option): the datagram runs to the frame end.
-    let datagramEnd = this.payloadLengthField === 0 ? end : offset + 40 + this.payloadLengthField;
-    if (datagramEnd > end) datagramEnd = end;
+    const datagramEnd = ipv6DatagramEnd(offset, this.payloadLengthField, end);
     let p = offset + 40;
     let nh = this.nextHeader;
     let laterFragment = false;
@@ -43,9 +57,9 @@ export class IPv6 extends BaseLayer {
     // bounded by the datagram's length; real packets may carry long chains (tcpdump's tests
     // have one with over 100 headers), and stopping early would report an extension header
     // as the upper-layer protocol.
-    for (;;) {
-      if (nh === IPPROTO.HOPOPTS || nh === IPPROTO.ROUTING || nh === IPPROTO.DSTOPTS || nh === IPPROTO.AH) {
-        if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
+    while (isIpv6Extension(nh)) {
+      if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
+      if (nh !== IPPROTO.FRAGMENT) {
         // AH (51) counts its length in 4-byte units minus 2; the others in 8-byte units minus 1.
         const len = nh === IPPROTO.AH ? (data[p + 1] + 2) * 4 : (data[p + 1] + 1) * 8;
         if (datagramEnd - p < len) return this.cutAt(p, nh, datagramEnd);
@@ -54,27 +68,22 @@ export class IPv6 extends BaseLayer {
         p += len;
         continue;
       }
-      if (nh === IPPROTO.FRAGMENT) {
-        if (datagramEnd - p < 8) return this.cutAt(p, nh, datagramEnd);
-        this.extensions.push(nh);
-        const fo = data.readUInt16BE(p + 2);
-        if (!this.hasFragment) {
-          // The outermost Fragment header is this packet's (tshark reports that one too).
-          this.hasFragment = true;
-          this.fragmentOffset = fo >>> 3;
-          this.moreFragments = (fo & 1) !== 0;
-          this.fragmentId = data.readUInt32BE(p + 4);
-        }
-        nh = data[p];
-        p += 8;
-        // In a later fragment what follows is fragment data, not more headers.
-        if (fo >>> 3 !== 0) {
-          laterFragment = true;
-          break;
-        }
-        continue;
+      this.extensions.push(nh);
+      const fo = data.readUInt16BE(p + 2);
+      if (!this.hasFragment) {
+        // The outermost Fragment header is this packet's (tshark reports that one too).
+        this.hasFragment = true;
+        this.fragmentOffset = fo >>> 3;
+        this.moreFragments = (fo & 1) !== 0;
+        this.fragmentId = data.readUInt32BE(p + 4);
       }
-      break;
+      nh = data[p];
+      p += 8;
+      // In a later fragment what follows is fragment data, not more headers.
+      if (fo >>> 3 !== 0) {
+        laterFragment = true;
+        break;
+      }
     }
     this.protocol = nh;
     this.headerLength = p - offset;

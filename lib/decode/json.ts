@@ -3,25 +3,11 @@ import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import type { Dot1Q } from './dot1q';
 import type { DnsQuestion, DnsRecord } from './dns';
-import { LAYER_KEYS, LayerType } from './types';
+import { LAYER_KEYS, LayerType, type LayerKey } from '../vocab/layers';
 import { layerObjects, trailerLength } from './summary';
 
 /** `type` of each layer in DecodedJSON. */
-export type LayerJSONType =
-  | 'ethernet'
-  | 'dot1q'
-  | 'linux_sll'
-  | 'linux_sll2'
-  | 'loopback'
-  | 'arp'
-  | 'ipv4'
-  | 'ipv6'
-  | 'tcp'
-  | 'udp'
-  | 'icmpv4'
-  | 'icmpv6'
-  | 'dns'
-  | 'payload';
+export type LayerJSONType = LayerKey;
 
 /** What every layer has: where it is in the packet and whether it decoded whole. */
 export interface LayerJSONBase {

@@ -1,7 +1,18 @@
 // Link layers other than Ethernet: Linux cooked v1/v2, BSD loopback (NULL, LOOP).
-import { BaseLayer, macString } from './base';
-import { LayerType } from './types';
-import { nextForEtherType } from './ethertype';
+import { BaseLayer, Header, macString } from './base';
+import { LayerType } from '../vocab/layers';
+import { nextForEtherType } from '../vocab/ethertypes';
+import { AF_INET, isLoopbackInet6 } from '../vocab/linktypes';
+
+/** A Linux cooked v1 header at `offset`: 16 bytes (Header.Whole or Header.Cut). */
+export function sllCheck(offset: number, end: number): number {
+  return end - offset < 16 ? Header.Cut : Header.Whole;
+}
+
+/** A Linux cooked v2 header at `offset`: 20 bytes (Header.Whole or Header.Cut). */
+export function sll2Check(offset: number, end: number): number {
+  return end - offset < 20 ? Header.Cut : Header.Whole;
+}
 
 /** LINUX_SLL (113): 16-byte header, protocol (EtherType) at 14. */
 export class LinuxSLL extends BaseLayer {
@@ -14,7 +25,7 @@ export class LinuxSLL extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.packetType = this.protocol = 0;
-    if (end - offset < 16) return this.cut();
+    if (sllCheck(offset, end) !== Header.Whole) return this.cut();
     this.packetType = data.readUInt16BE(offset);
     this.protocol = data.readUInt16BE(offset + 14);
     this.headerLength = 16;
@@ -54,7 +65,7 @@ export class LinuxSLL2 extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.protocol = this.interfaceIndex = this.packetType = 0;
-    if (end - offset < 20) return this.cut();
+    if (sll2Check(offset, end) !== Header.Whole) return this.cut();
     this.protocol = data.readUInt16BE(offset);
     this.interfaceIndex = data.readUInt32BE(offset + 4);
     this.packetType = data[offset + 10];
@@ -82,10 +93,6 @@ export class LinuxSLL2 extends BaseLayer {
   }
 }
 
-/** AF_INET6 values of the systems that write NULL/LOOP captures (Linux, OpenBSD, FreeBSD, macOS). */
-const AF_INET = 2;
-const AF_INET6 = new Set([10, 24, 28, 30]);
-
 /**
  * NULL (0) and LOOP (108): a 4-byte address family, in the capturing host's byte order for
  * NULL and in network order for LOOP. Both orders are tried, as tcpdump does.
@@ -107,7 +114,7 @@ export class Loopback extends BaseLayer {
     this.headerLength = 4;
     this.payloadLength = end - offset - 4;
     if (this.family === AF_INET) return LayerType.IPv4;
-    if (AF_INET6.has(this.family)) return LayerType.IPv6;
+    if (isLoopbackInet6(this.family)) return LayerType.IPv6;
     return LayerType.Payload;
   }
 

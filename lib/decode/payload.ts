@@ -1,6 +1,6 @@
 // Whatever no decoder claims: application data, unknown protocols, non-first fragments.
 import { BaseLayer } from './base';
-import { LayerType } from './types';
+import { LayerType } from '../vocab/layers';
 
 export class Payload extends BaseLayer {
   readonly type = LayerType.Payload;

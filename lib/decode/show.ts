@@ -23,9 +23,6 @@ import {
   DNS_TYPE_NAMES,
   ICMPV6_TYPE_NAMES,
   ICMP_TYPE_NAMES,
-  IPV6_NH_NAMES,
-  IP_PROTOCOL_NAMES,
-  LOOPBACK_TYPES,
   SLL_PACKET_TYPES,
   dnsDotted,
   etherTypeName,
@@ -37,6 +34,9 @@ import {
   type LayerView,
 } from './summary';
 import { ipv4String, ipv6String } from './base';
+import { IPV6_NH_NAMES, IP_PROTOCOL_NAMES } from '../vocab/ip-protocols';
+import { LOOPBACK_FAMILIES } from '../vocab/linktypes';
+import { ETHERTYPE_MIN } from '../vocab/ethertypes';
 
 /**
  * A Python bytes literal, as scapy prints Raw loads: b'GET / HTTP/1.1\r\n'. Printable ASCII as
@@ -107,7 +107,7 @@ function viewFields(d: Decoder, v: LayerView): Field[] {
   switch (v.kind) {
     case 'ethernet': {
       const e = d.ethernet;
-      const last: Field = e.etherType < 0x0600 ? ['len', e.etherType] : ['type', etherTypeName(e.etherType)];
+      const last: Field = e.etherType < ETHERTYPE_MIN ? ['len', e.etherType] : ['type', etherTypeName(e.etherType)];
       return [['dst', e.dst], ['src', e.src], last];
     }
     case 'dot1q': {
@@ -137,7 +137,7 @@ function viewFields(d: Decoder, v: LayerView): Field[] {
       ];
     }
     case 'loopback':
-      return [['type', named(LOOPBACK_TYPES, d.loopback.family, hex)]];
+      return [['type', named(LOOPBACK_FAMILIES, d.loopback.family, hex)]];
     case 'arp': {
       const a = d.arp;
       return [

@@ -26,26 +26,13 @@
 import type { BaseLayer } from './base';
 import type { Decoder } from './decoder';
 import { ipv6String } from './base';
-import { LAYER_KEYS, LayerType } from './types';
+import { LAYER_KEYS, LayerType, type LayerKey } from '../vocab/layers';
+import { ETHERTYPE, ETHERTYPE_MIN, ETHERTYPE_NAMES } from '../vocab/ethertypes';
+import { IPV6_EXT_NAMES, IP_PROTOCOL_NAMES } from '../vocab/ip-protocols';
+import { Port } from '../vocab/ports';
 
 /** The layers as presented: the Decoder's layers, IPv6 extension headers, trailing padding. */
-export type ViewKind =
-  | 'ethernet'
-  | 'dot1q'
-  | 'linux_sll'
-  | 'linux_sll2'
-  | 'loopback'
-  | 'arp'
-  | 'ipv4'
-  | 'ipv6'
-  | 'ipv6ext'
-  | 'tcp'
-  | 'udp'
-  | 'icmpv4'
-  | 'icmpv6'
-  | 'dns'
-  | 'payload'
-  | 'padding';
+export type ViewKind = LayerKey | 'ipv6ext' | 'padding';
 
 export interface LayerView {
   readonly kind: ViewKind;
@@ -168,81 +155,6 @@ export function layerViews(d: Decoder): LayerView[] {
 function table(entries: Array<[number, string]>): ReadonlyMap<number, string> {
   return new Map(entries);
 }
-
-export const ETHERTYPE_NAMES = table([
-  [0x0800, 'IPv4'],
-  [0x0806, 'ARP'],
-  [0x8035, 'RARP'],
-  [0x8100, '802_1Q'],
-  [0x86dd, 'IPv6'],
-  [0x8847, 'MPLS'],
-  [0x8848, 'MPLS_MCAST'],
-  [0x8863, 'PPP_DISC'],
-  [0x8864, 'PPP_SES'],
-  [0x888e, 'EAPOL'],
-  [0x88a8, '802_1AD'],
-  [0x88cc, 'LLDP'],
-  [0x88e5, 'MACSEC'],
-  [0x8906, 'FCoE'],
-  [0x9000, 'LOOP'],
-  [0x9100, 'QINQ'],
-]);
-
-/** IP protocol numbers as /etc/protocols names them. */
-export const IP_PROTOCOL_NAMES = table([
-  [0, 'hopopt'],
-  [1, 'icmp'],
-  [2, 'igmp'],
-  [4, 'ipencap'],
-  [6, 'tcp'],
-  [8, 'egp'],
-  [17, 'udp'],
-  [41, 'ipv6'],
-  [43, 'ipv6-route'],
-  [44, 'ipv6-frag'],
-  [46, 'rsvp'],
-  [47, 'gre'],
-  [50, 'esp'],
-  [51, 'ah'],
-  [58, 'ipv6-icmp'],
-  [59, 'ipv6-nonxt'],
-  [60, 'ipv6-opts'],
-  [89, 'ospf'],
-  [103, 'pim'],
-  [112, 'vrrp'],
-  [115, 'l2tp'],
-  [132, 'sctp'],
-  [136, 'udplite'],
-]);
-
-/** IPv6 next-header names as scapy's `nh` field shows them. */
-export const IPV6_NH_NAMES = table([
-  [0, 'Hop-by-Hop Option Header'],
-  [4, 'IP'],
-  [6, 'TCP'],
-  [17, 'UDP'],
-  [41, 'IPv6'],
-  [43, 'Routing Header'],
-  [44, 'Fragment Header'],
-  [47, 'GRE'],
-  [50, 'ESP Header'],
-  [51, 'AH Header'],
-  [58, 'ICMPv6'],
-  [59, 'No Next Header'],
-  [60, 'Destination Option Header'],
-  [112, 'VRRP'],
-  [132, 'SCTP'],
-  [135, 'Mobility Header'],
-]);
-
-/** scapy's class name and layer name of each IPv6 extension header. */
-export const IPV6_EXT_NAMES: ReadonlyMap<number, readonly [string, string]> = new Map([
-  [0, ['IPv6ExtHdrHopByHop', 'IPv6 Extension Header - Hop-by-Hop Options Header']],
-  [43, ['IPv6ExtHdrRouting', 'IPv6 Option Header Routing']],
-  [44, ['IPv6ExtHdrFragment', 'IPv6 Extension Header - Fragmentation header']],
-  [51, ['AH', 'AH']],
-  [60, ['IPv6ExtHdrDestOpt', 'IPv6 Extension Header - Destination Options Header']],
-]);
 
 export const ICMP_TYPE_NAMES = table([
   [0, 'echo-reply'],
@@ -426,17 +338,6 @@ export const SLL_PACKET_TYPES = table([
   [4, 'sent-by-us'],
 ]);
 
-export const LOOPBACK_TYPES = table([
-  [2, 'IPv4'],
-  [7, 'OSI'],
-  [16, 'Appletalk'],
-  [23, 'Netware IPX/SPX'],
-  [10, 'IPv6'],
-  [24, 'IPv6'],
-  [28, 'IPv6'],
-  [30, 'IPv6'],
-]);
-
 /** scapy's lhex: 0x1a2b (no padding). */
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -465,9 +366,9 @@ function icmpv6Class(d: Decoder, v: LayerView): readonly [string, string] {
 export function className(d: Decoder, v: LayerView): string {
   switch (v.kind) {
     case 'ethernet':
-      return d.ethernet.etherType < 0x0600 && !v.incomplete ? 'Dot3' : 'Ether';
+      return d.ethernet.etherType < ETHERTYPE_MIN && !v.incomplete ? 'Dot3' : 'Ether';
     case 'dot1q':
-      return (v.layer as Decoder['vlans'][number]).tpid === 0x88a8 ? 'Dot1AD' : 'Dot1Q';
+      return (v.layer as Decoder['vlans'][number]).tpid === ETHERTYPE.QinQ ? 'Dot1AD' : 'Dot1Q';
     case 'linux_sll':
       return 'CookedLinux';
     case 'linux_sll2':
@@ -538,7 +439,7 @@ function mysummary(d: Decoder, views: readonly LayerView[], i: number): string {
   switch (v.kind) {
     case 'ethernet': {
       const e = d.ethernet;
-      return e.etherType < 0x0600 ? `802.3 ${e.src} > ${e.dst}` : `${e.src} > ${e.dst} (${etherTypeName(e.etherType)})`;
+      return e.etherType < ETHERTYPE_MIN ? `802.3 ${e.src} > ${e.dst}` : `${e.src} > ${e.dst} (${etherTypeName(e.etherType)})`;
     }
     case 'dot1q': {
       const tag = v.layer as Decoder['vlans'][number];
@@ -592,7 +493,7 @@ function mysummary(d: Decoder, views: readonly LayerView[], i: number): string {
     }
     case 'dns': {
       const dns = d.dns;
-      const m = !dns.overTcp && d.has(LayerType.UDP) && d.udp.dstPort === 5353 ? 'm' : '';
+      const m = !dns.overTcp && d.has(LayerType.UDP) && d.udp.dstPort === Port.MDNS ? 'm' : '';
       if (dns.response) {
         const an = dns.anCount > 0 ? dns.answers : [];
         let name = '';

@@ -1,14 +1,38 @@
 // TCP: header, flags and options (MSS, window scale, SACK, timestamps).
 import { BaseLayer } from './base';
-import { LayerType } from './types';
-import { isDnsPort } from './ports';
+import { LayerType } from '../vocab/layers';
+import { isDnsPort } from '../vocab/ports';
+import { TCP_FLAGS, TCP_FLAG_LETTERS } from '../vocab/tcp-flags';
 
-export const TCP_FLAGS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, NS: 0x100 } as const;
+export { TCP_FLAGS };
 
 export interface TcpOption {
   kind: number;
   /** The option's data (a view), without kind and length. */
   data: Buffer;
+}
+
+/**
+ * What tcpCheck() found when the header is not whole, in the order it checks. A whole header
+ * gives its length instead, 20 (TcpHeader.Whole) or more.
+ */
+export const enum TcpHeader {
+  /** The least a whole header's result can be: results from 20 up are header lengths. */
+  Whole = 20,
+  /** Fewer than 20 bytes captured (truncated; decode() leaves the ports and flags 0). */
+  Short = 1,
+  /** A data offset below 5 (malformed). */
+  BadDataOffset = 2,
+  /** The capture ends inside the options (truncated). */
+  CutOptions = 3,
+}
+
+/** A TCP header at `offset` of `data`, captured bytes ending at `end`: its length when whole (at least TcpHeader.Whole), else why not. */
+export function tcpCheck(data: Buffer, offset: number, end: number): number {
+  if (end - offset < 20) return TcpHeader.Short;
+  const hlen = (data[offset + 12] >> 4) * 4;
+  if (hlen < 20) return TcpHeader.BadDataOffset;
+  return end - offset < hlen ? TcpHeader.CutOptions : hlen;
 }
 
 export class TCP extends BaseLayer {
@@ -24,15 +48,16 @@ export class TCP extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.srcPort = this.dstPort = this.dataOffset = this.flags = 0;
-    if (end - offset < 20) return this.cut();
+    const check = tcpCheck(data, offset, end);
+    if (check === TcpHeader.Short) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
     this.srcPort = (data[offset] << 8) | data[offset + 1];
     this.dstPort = (data[offset + 2] << 8) | data[offset + 3];
     this.dataOffset = data[offset + 12] >> 4;
     this.flags = ((data[offset + 12] & 1) << 8) | data[offset + 13];
     const hlen = this.dataOffset * 4;
-    if (hlen < 20) return this.bad();
-    if (end - offset < hlen) return this.cut();
+    if (check === TcpHeader.BadDataOffset) return this.bad();
+    if (check === TcpHeader.CutOptions) return this.cut();
     this.headerLength = hlen;
     this.payloadLength = end - offset - hlen;
     if (this.payloadLength > 0 && (isDnsPort(this.srcPort) || isDnsPort(this.dstPort))) return LayerType.DNS;
@@ -93,9 +118,8 @@ export class TCP extends BaseLayer {
 
   /** Flags in scapy's letters, e.g. 'SA', 'PA', 'FA'. */
   get flagString(): string {
-    const letters = 'FSRPAUECN';
     let s = '';
-    for (let i = 0; i < 9; i++) if (this.flags & (1 << i)) s += letters[i];
+    for (let i = 0; i < 9; i++) if (this.flags & (1 << i)) s += TCP_FLAG_LETTERS[i];
     return s;
   }
 

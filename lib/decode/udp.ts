@@ -1,7 +1,31 @@
 // UDP.
 import { BaseLayer } from './base';
-import { LayerType } from './types';
-import { isDnsPort } from './ports';
+import { LayerType } from '../vocab/layers';
+import { isDnsPort } from '../vocab/ports';
+
+/** What udpCheck() found when the header is not whole (a whole header gives its length field, 0 or more). */
+export const enum UdpHeader {
+  /** Fewer than 8 bytes captured (truncated). */
+  Cut = -1,
+  /** A length field (other than 0) below 8 (malformed). */
+  Bad = -2,
+}
+
+/** A UDP header at `offset`: its length field when whole (0 or at least 8), else UdpHeader.Cut or UdpHeader.Bad. */
+export function udpCheck(data: Buffer, offset: number, end: number): number {
+  if (end - offset < 8) return UdpHeader.Cut;
+  const length = (data[offset + 4] << 8) | data[offset + 5];
+  return length !== 0 && length < 8 ? UdpHeader.Bad : length;
+}
+
+/**
+ * Where the data of a UDP header at `offset` ends: at its length field, unless the capture
+ * (or the IP datagram) ends first at `end`, or the field is 0 (as in jumbograms).
+ */
+export function udpEnd(offset: number, length: number, end: number): number {
+  const stop = length >= 8 ? offset + length : end;
+  return stop > end ? end : stop;
+}
 
 export class UDP extends BaseLayer {
   readonly type = LayerType.UDP;
@@ -15,18 +39,15 @@ export class UDP extends BaseLayer {
     this.base = base; this.limit = limit; this.at = offset;
     this.headerLength = this.payloadLength = 0; this.truncated = this.malformed = false;
     this.srcPort = this.dstPort = this.length = 0;
-    if (end - offset < 8) return this.cut();
+    const check = udpCheck(data, offset, end);
+    if (check === UdpHeader.Cut) return this.cut();
     // Plain byte reads (bounds checked above): readUInt16BE is a call in the per-packet path.
     this.srcPort = (data[offset] << 8) | data[offset + 1];
     this.dstPort = (data[offset + 2] << 8) | data[offset + 3];
     this.length = (data[offset + 4] << 8) | data[offset + 5];
     this.headerLength = 8;
-    // The datagram ends at its length field, unless the capture ends first (or the field
-    // is 0, as for jumbograms).
-    let stop = this.length >= 8 ? offset + this.length : end;
-    if (this.length !== 0 && this.length < 8) return this.bad();
-    if (stop > end) stop = end;
-    this.payloadLength = stop - offset - 8;
+    if (check === UdpHeader.Bad) return this.bad();
+    this.payloadLength = udpEnd(offset, this.length, end) - offset - 8;
     if (this.payloadLength > 0 && (isDnsPort(this.srcPort) || isDnsPort(this.dstPort))) return LayerType.DNS;
     return this.payloadLength > 0 ? LayerType.Payload : LayerType.None;
   }
