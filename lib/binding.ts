@@ -96,6 +96,8 @@ export interface NativeFilterResult {
   /** Repair only: bytes passed over to reach plausible records again, and in how many places. */
   bytesSkipped?: number;
   damagedRegions?: number;
+  /** Split only: the files written, in order. */
+  files?: string[];
 }
 
 export interface NativeFilterJob {
@@ -121,6 +123,10 @@ export interface NativeBinding {
       start?: [number, number];
       end?: [number, number];
       repair?: boolean;
+      splitPackets?: number;
+      splitSeconds?: number;
+      prefix?: string;
+      suffix?: string;
     },
   ) => NativeFilterJob;
   MergeJob: new (

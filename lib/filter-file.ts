@@ -29,6 +29,8 @@ export interface FilterFileResult {
   bytesWritten: number;
   /** The output's format. */
   format: OutputFormat;
+  /** splitFile: the files written, in order. */
+  files?: string[];
 }
 
 export type { FilterProgress };
@@ -62,7 +64,12 @@ export async function copyCapture(
   input: string,
   output: string,
   expression: string,
-  options: FilterFileOptions & { skip?: number; start?: [number, number]; end?: [number, number] },
+  options: FilterFileOptions & {
+    skip?: number;
+    start?: [number, number];
+    end?: [number, number];
+    split?: { packets?: number; seconds?: number; prefix: string; suffix: string };
+  },
   repair: boolean,
 ): Promise<FilterFileResult> {
   if (typeof input !== 'string' || typeof output !== 'string' || typeof expression !== 'string') {
@@ -87,6 +94,10 @@ export async function copyCapture(
     start: options.start,
     end: options.end,
     repair,
+    splitPackets: options.split?.packets,
+    splitSeconds: options.split?.seconds,
+    prefix: options.split?.prefix,
+    suffix: options.split?.suffix,
   });
   const { onProgress, signal } = options;
   const onAbort = () => job.cancel();
@@ -109,6 +120,7 @@ export async function copyCapture(
       bytesRead: r.bytesRead,
       bytesWritten: r.bytesWritten,
       format: r.format ?? 'pcap',
+      ...(r.files ? { files: r.files } : {}),
     };
   } finally {
     if (timer) clearInterval(timer);

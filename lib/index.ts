@@ -5,6 +5,7 @@ export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
 export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
 export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress, type OutputFormat } from './filter-file';
 export { mergeFiles, type MergeOptions, type MergeResult } from './merge';
+export { splitFile, type SplitOptions, type SplitResult } from './split';
 export { sliceFile, parseTime, type SliceOptions, type TimeSpec } from './slice';
 export { filterFiles, type FilterJobSpec, type FilterFilesOptions, type FilterFilesOutcome } from './filter-files';
 export { BpfFilter } from './bpf';

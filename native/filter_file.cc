@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "addon.h"
 #include "errors.h"
 #include "engine/capture_reader.h"
@@ -51,6 +54,10 @@ FilterJob::FilterJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FilterJo
   haveStart_ = time("start", &startSec_, &startNsec_);
   haveEnd_ = time("end", &endSec_, &endNsec_);
   repair_ = o.Get("repair").ToBoolean().Value();
+  if (o.Get("splitPackets").IsNumber()) splitPackets_ = o.Get("splitPackets").As<Napi::Number>().Int64Value();
+  if (o.Get("splitSeconds").IsNumber()) splitSeconds_ = o.Get("splitSeconds").As<Napi::Number>().Int64Value();
+  prefix_ = str("prefix");
+  suffix_ = str("suffix");
   source_ = std::make_unique<engine::ByteSource>();
   engine::SourceError se;
   if (!source_->Open(inPath_, &se)) {
@@ -104,6 +111,7 @@ bool FilterJob::Setup(engine::ReadError* re, engine::WriteError* we) {
     we->message = outPath_ + ": " + we->message;
     return false;
   }
+  if (splitting()) return true;  // each piece is opened when its first packet comes
   if (!writer_.Open(outPath_, false, we)) return false;
   return copier_->Begin(we);
 }
@@ -173,12 +181,18 @@ class FilterWorker : public Napi::AsyncWorker {
         skipped++;
         return false;
       }
+      if (j->splitting() && !NextPiece(v, copier)) {
+        stop = true;
+        reader.StopFill();
+        return false;
+      }
       if (!copier.Write(v, &writeError_)) {
         stop = true;
         reader.StopFill();
         return false;
       }
       written++;
+      piecePackets_++;
       if (j->count_ >= 0 && written >= static_cast<double>(j->count_)) {
         stop = true;
         reader.StopFill();
@@ -228,11 +242,12 @@ class FilterWorker : public Napi::AsyncWorker {
     }
     engine::WriteError closeError;
     if (!writer_.Close(&closeError) && writeError_.code.empty()) writeError_ = closeError;
+    if (piece_) ClosePiece();
     packetsRead_ = read;
-    packetsWritten_ = static_cast<double>(writer_.packets());
+    packetsWritten_ = static_cast<double>(j->splitting() ? splitWritten_ : writer_.packets());
     j->written_.store(packetsWritten_);
     bytesRead_ = reader.offset();
-    bytesWritten_ = writer_.position();
+    bytesWritten_ = j->splitting() ? splitBytes_ : writer_.position();
   }
 
   void OnOK() override {
@@ -252,6 +267,11 @@ class FilterWorker : public Napi::AsyncWorker {
     if (j->repair_) {
       result.Set("bytesSkipped", static_cast<double>(bytesSkipped_));
       result.Set("damagedRegions", static_cast<double>(regions_));
+    }
+    if (job_->splitting()) {
+      Napi::Array files = Napi::Array::New(env, files_.size());
+      for (size_t i = 0; i < files_.size(); i++) files.Set(static_cast<uint32_t>(i), files_[i]);
+      result.Set("files", files);
     }
     if (!inFormat_.empty()) result.Set("inputFormat", inFormat_);
     if (!outFormat_.empty()) result.Set("format", outFormat_);
@@ -318,6 +338,55 @@ class FilterWorker : public Napi::AsyncWorker {
   size_t regions_ = 0;
   engine::ReadError firstDamage_;
   double damagePackets_ = 0;  // packets read before the first damage
+  // Split: the piece being written, and what the closed ones hold.
+  std::unique_ptr<engine::CaptureWriter> piece_;
+  int64_t piecePackets_ = 0, interval_ = 0, firstSec_ = 0;
+  uint64_t splitWritten_ = 0;
+  int64_t splitBytes_ = 0;
+  std::vector<std::string> files_;
+
+  // Closes the current piece, counting what it holds; a failure becomes the write error.
+  void ClosePiece() {
+    engine::WriteError e;
+    if (!piece_->Close(&e) && writeError_.code.empty()) writeError_ = e;
+    splitWritten_ += piece_->packets();
+    splitBytes_ += piece_->position();
+    piece_.reset();
+  }
+
+  // Before packet v: opens the next piece when the current one is full (packets) or v is in
+  // another interval (seconds). False on a write error.
+  bool NextPiece(const engine::PacketView& v, engine::PacketCopier& copier) {
+    FilterJob* j = job_;
+    bool rotate = !piece_;
+    if (piece_ && j->splitPackets_ > 0 && piecePackets_ >= j->splitPackets_) rotate = true;
+    if (j->splitSeconds_ > 0) {
+      if (!piece_ && files_.empty()) firstSec_ = v.sec;
+      int64_t d = v.sec - firstSec_;
+      int64_t iv = d >= 0 ? d / j->splitSeconds_ : -((-d + j->splitSeconds_ - 1) / j->splitSeconds_);
+      if (piece_ && iv != interval_) rotate = true;
+      interval_ = iv;
+    }
+    if (!rotate) return true;
+    if (piece_) ClosePiece();
+    if (!writeError_.code.empty()) return false;
+    char stamp[32] = "";
+    time_t t = static_cast<time_t>(v.sec);
+    struct tm tm {};
+    if (localtime_r(&t, &tm) != nullptr) strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    char index[16];
+    snprintf(index, sizeof index, "_%05zu_", files_.size());
+    std::string name = j->prefix_ + index + stamp + j->suffix_;
+    piece_ = std::make_unique<engine::CaptureWriter>();
+    if (!piece_->Open(name, false, &writeError_)) {
+      piece_.reset();
+      return false;
+    }
+    files_.push_back(name);
+    piecePackets_ = 0;
+    copier.Restart(piece_.get());
+    return copier.Begin(&writeError_);
+  }
   int64_t bytesRead_ = 0, bytesWritten_ = 0;
 };
 

@@ -35,6 +35,11 @@ class FilterJob : public Napi::ObjectWrap<FilterJob> {
   int64_t startSec_ = 0, endSec_ = 0;
   uint32_t startNsec_ = 0, endNsec_ = 0;
   bool repair_ = false;  // resynchronise past damage instead of stopping there
+  // Split: a new file every splitPackets_ packets or splitSeconds_ seconds (from the first
+  // packet's time), named prefix_ + "_NNNNN_YYYYmmddHHMMSS" + suffix_ as editcap names them.
+  int64_t splitPackets_ = 0, splitSeconds_ = 0;
+  std::string prefix_, suffix_;
+  bool splitting() const { return splitPackets_ > 0 || splitSeconds_ > 0; }
   // Reads the header, compiles the filter and opens the output, in that order (so a bad filter
   // or an unreadable input never creates the output). On the constructor's thread for a
   // regular file (setup errors are thrown at once, the output exists when filterFile returns

@@ -18,12 +18,14 @@ import * as repair from './repair';
 import * as send from './send';
 import * as slice from './slice';
 import * as sniff from './sniff';
+import * as split from './split';
 import * as stats from './stats';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   filter.register,
   slice.register,
   merge.register,
+  split.register,
   check.register,
   repair.register,
   read.register,

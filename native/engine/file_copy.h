@@ -25,6 +25,11 @@ class PacketCopier {
   bool Prepare(WriteError* error);
   // Writes the file header into the (now open) writer.
   bool Begin(WriteError* error);
+  // Goes on in another (open, empty) writer: split files each get their header and interfaces.
+  void Restart(CaptureWriter* writer) {
+    writer_ = writer;
+    written_ = 0;
+  }
   // Writes one packet. False with *error on a write failure or a packet the output format
   // cannot hold (another link type in a pcap file, a time outside pcap's range).
   bool Write(const PacketView& v, WriteError* error);
