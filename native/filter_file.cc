@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "promise_worker.h"
 #include "engine/capture_reader.h"
 #include "engine/capture_writer.h"
 #include "engine/file_copy.h"
@@ -132,15 +133,10 @@ Napi::Value FilterJob::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-class FilterWorker : public Napi::AsyncWorker {
+class FilterWorker : public PromiseWorker {
  public:
   FilterWorker(Napi::Env env, FilterJob* job)
-      : Napi::AsyncWorker(env, "pcapkit.filterFile"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        job_(job) {
-    jobRef_ = Napi::Persistent(job->Value());
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "pcapkit.filterFile", job->Value()), job_(job) {}
 
  protected:
   void Execute() override {
@@ -326,9 +322,7 @@ class FilterWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   FilterJob* job_;
-  Napi::ObjectReference jobRef_;
   engine::ReadError readError_;
   engine::WriteError writeError_;
   bool cancelled_ = false, setupFailed_ = false, readFailed_ = false, opened_ = false;

@@ -4,6 +4,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "promise_worker.h"
 
 namespace pcapkit {
 
@@ -68,15 +69,10 @@ Napi::Value MergeJob::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-class MergeWorker : public Napi::AsyncWorker {
+class MergeWorker : public PromiseWorker {
  public:
   MergeWorker(Napi::Env env, MergeJob* job)
-      : Napi::AsyncWorker(env, "pcapkit.mergeFiles"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        job_(job) {
-    ref_ = Napi::Persistent(job->Value());
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "pcapkit.mergeFiles", job->Value()), job_(job) {}
 
  protected:
   void Execute() override {
@@ -128,9 +124,7 @@ class MergeWorker : public Napi::AsyncWorker {
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   MergeJob* job_;
-  Napi::ObjectReference ref_;
   engine::CaptureWriter writer_;
   engine::ReadError readError_;
   engine::WriteError writeError_;

@@ -5,6 +5,7 @@
 #include "addon.h"
 #include "batch.h"
 #include "errors.h"
+#include "promise_worker.h"
 #include "engine/link_context.h"
 
 namespace pcapkit {
@@ -133,15 +134,9 @@ Napi::Value OfflineHandle::OpenSync(const Napi::CallbackInfo& info) {
 }
 
 // Reads the header on a pool thread (pipes, FIFOs, stdin).
-class OpenWorker : public Napi::AsyncWorker {
+class OpenWorker : public PromiseWorker {
  public:
-  OpenWorker(Napi::Env env, OfflineHandle* h)
-      : Napi::AsyncWorker(env, "pcapkit.open"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        handle_(h) {
-    ref_ = Napi::Persistent(h->Value());
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  OpenWorker(Napi::Env env, OfflineHandle* h) : PromiseWorker(env, "pcapkit.open", h->Value()), handle_(h) {}
 
  protected:
   void Execute() override { status_ = handle_->reader_->Open(true, &error_); }
@@ -165,9 +160,7 @@ class OpenWorker : public Napi::AsyncWorker {
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   OfflineHandle* handle_;
-  Napi::ObjectReference ref_;
   engine::CaptureReader::Status status_ = engine::CaptureReader::kError;
   engine::ReadError error_;
 };
@@ -241,23 +234,20 @@ Napi::Value OfflineHandle::SetFilter(const Napi::CallbackInfo& info) {
 }
 
 // Reads up to one batch on a libuv pool thread.
-class ReadBatchWorker : public Napi::AsyncWorker {
+class ReadBatchWorker : public PromiseWorker {
  public:
   ReadBatchWorker(Napi::Env env, OfflineHandle* handle, Napi::Uint8Array arena,
                   Napi::Float64Array hdr)
-      : Napi::AsyncWorker(env, "pcapkit.read"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "pcapkit.read", handle->Value()),
         handle_(handle),
         arena_(arena.Data()),
         arenaSize_(arena.ByteLength()),
         hdr_(hdr.Data()),
         maxPackets_(hdr.ElementLength() / HDR_STRIDE) {
-    handleRef_ = Napi::Persistent(handle->Value());
     arenaRef_ = Napi::Persistent(static_cast<Napi::Object>(arena));
     hdrRef_ = Napi::Persistent(static_cast<Napi::Object>(hdr));
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
   void Execute() override {
@@ -345,9 +335,7 @@ class ReadBatchWorker : public Napi::AsyncWorker {
     deferred_.Resolve(result);
   }
 
-  Napi::Promise::Deferred deferred_;
   OfflineHandle* handle_;
-  Napi::ObjectReference handleRef_;
   Napi::ObjectReference arenaRef_;
   Napi::ObjectReference hdrRef_;
   uint8_t* arena_;
