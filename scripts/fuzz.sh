@@ -82,7 +82,7 @@ if [ "$rebuild" = 1 ]; then
   echo "fuzz: building $bin"
   # The engine is plain C++ (no N-API): the target links exactly the files the addon ships.
   "${cxx[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    "${srcs[@]}" $(pcap-config --libs 2>/dev/null || echo -lpcap) -o "$bin.tmp"
+    "${srcs[@]}" $(pcap-config --libs 2>/dev/null || echo -lpcap) -lz -o "$bin.tmp"
   mv "$bin.tmp" "$bin"
 fi
 

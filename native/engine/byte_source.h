@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace pcapkit {
 namespace engine {
@@ -30,6 +32,10 @@ class ByteSource {
   // Takes an already open descriptor (tests, fuzzers). size < 0: not a regular file.
   void Adopt(int fd, int64_t size);
 
+  // A gzip-compressed input (magic 1f 8b) is inflated on the fly: Read() hands out the
+  // decompressed bytes, concatenated members included. Damaged compressed data is EBADMSG.
+  bool gzip() const { return gz_ != nullptr; }
+
   // Reads up to n bytes. Returns the count (> 0), 0 at the end of the input, -1 on an error
   // (errno in *error), -2 when Close()/Wake() interrupted it, -3 when wait is false and a pipe
   // has nothing to read right now.
@@ -45,7 +51,7 @@ class ByteSource {
   dev_t dev() const { return dev_; }
   ino_t ino() const { return ino_; }
   int64_t size() const { return size_; }
-  // Bytes handed out by Read() so far: the offset in the input.
+  // Bytes taken from the descriptor so far (compressed bytes for a gzip input), for progress.
   int64_t consumed() const { return consumed_.load(std::memory_order_relaxed); }
   const std::string& path() const { return path_; }
 
@@ -57,6 +63,16 @@ class ByteSource {
   ino_t ino_ = 0;
   std::string path_;
   std::atomic<bool> interrupted_{false};
+  ssize_t RawRead(void* buf, size_t n, SourceError* error, bool wait);
+  ssize_t Inflate(void* buf, size_t n, SourceError* error, bool wait);
+  struct Gzip;
+  struct GzipDeleter {
+    void operator()(Gzip* g) const;
+  };
+  bool sniffed_ = false;              // the first bytes were looked at for the gzip magic
+  std::vector<uint8_t> head_;         // bytes read while sniffing, not yet handed out
+  size_t headAt_ = 0;
+  std::unique_ptr<Gzip, GzipDeleter> gz_;
   std::atomic<int64_t> consumed_{0};
 };
 

@@ -123,6 +123,29 @@ std::string BoundedString(const uint8_t* p, size_t n) {
   return s;
 }
 
+// "unknown file format", naming a compression that is not read here and how to pipe it in.
+std::string UnknownFormat(const uint8_t* p, size_t n) {
+  struct Kind {
+    const char* magic;
+    size_t len;
+    const char* name;
+    const char* tool;
+  };
+  static const Kind kinds[] = {
+      {"\x28\xb5\x2f\xfd", 4, "zstd", "zstdcat"},  {"\xfd" "7zXZ\x00", 6, "xz", "xzcat"},
+      {"BZh", 3, "bzip2", "bzcat"},                  {"\x04\x22\x4d\x18", 4, "lz4", "lz4cat"},
+      {"PK\x03\x04", 4, "zip", "unzip -p"},
+  };
+  for (const Kind& k : kinds) {
+    if (n >= k.len && std::memcmp(p, k.magic, k.len) == 0) {
+      return std::string("unknown file format: the file is ") + k.name +
+             "-compressed (gzip is read directly); decompress it into a pipe: " + k.tool +
+             " FILE | pcapkit read -";
+    }
+  }
+  return "unknown file format";
+}
+
 }  // namespace
 
 int CaptureReader::DltFor(uint32_t linktype, uint32_t snaplen, uint32_t* snapshot) {
@@ -170,7 +193,8 @@ CaptureReader::Status CaptureReader::ReadMore(uint8_t* buf, size_t want, size_t*
   if (n == -2) return kInterrupted;
   if (n < 0) {
     error->code = CodeForErrno(se.err);
-    error->message = "error reading dump file: " + std::string(std::strerror(se.err));
+    error->message = se.err == EBADMSG || se.err == ENODATA ? se.message  // (compressed data: its own words)
+                                       : "error reading dump file: " + std::string(std::strerror(se.err));
     error->err = se.err;
     error->offset = offset_;
     return kError;
@@ -267,7 +291,7 @@ CaptureReader::Status CaptureReader::Open(bool wantNano, ReadError* error) {
   if (magic != kPcapMicro && magic != kPcapNano && magic != kPcapKuznetzov) {
     magic = Swap32(m);
     if (magic != kPcapMicro && magic != kPcapNano && magic != kPcapKuznetzov) {
-      Set(error, "EFORMAT", "unknown file format", 0);
+      Set(error, "EFORMAT", UnknownFormat(pending_.data(), pending_.size()), 0);
       return kError;
     }
     swapped_ = true;

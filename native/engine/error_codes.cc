@@ -21,6 +21,8 @@ constexpr ErrnoCode kErrnoCodes[] = {
     {EROFS, "EPERM"},       {EISDIR, "EINVAL"},   {EINVAL, "EINVAL"},   {ENOSPC, "ENOSPC"},
     {EDQUOT, "ENOSPC"},     {EFBIG, "ENOSPC"},    {ENODEV, "ENODEV"},   {ENXIO, "ENODEV"},
     {ENETDOWN, "ENETDOWN"}, {EMSGSIZE, "EMSGSIZE"}, {EOPNOTSUPP, "ENOTSUP"}, {ENOMEM, "ENOMEM"},
+    // the byte source's words for damaged and cut compressed input (a gzip capture)
+    {EBADMSG, "EFORMAT"},   {ENODATA, "ETRUNCATED"},
 };
 
 struct PhraseCode {
