@@ -1,6 +1,8 @@
 // filterFiles(): many filterFile() jobs at once. Each job's loop runs in C++ on a libuv pool
 // thread, so running `concurrency` of them side by side uses that many cores.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { PcapError } from './errors';
 import { filterFile, type FilterFileOptions, type FilterFileResult } from './filter-file';
 
@@ -42,6 +44,7 @@ export async function filterFiles(jobs: readonly FilterJobSpec[], options: Filte
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new PcapError('EINVAL', `concurrency must be a positive integer, not ${concurrency}`);
   }
+  refuseSharedOutputs(jobs);
   const outcomes: FilterFilesOutcome[] = jobs.map((job) => ({ job }));
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -53,6 +56,7 @@ export async function filterFiles(jobs: readonly FilterJobSpec[], options: Filte
         outcomes[i].result = await filterFile(job.input, job.output, job.expression ?? options.expression ?? '', {
           signal: options.signal,
           precision: options.precision,
+          format: options.format,
         });
       } catch (err) {
         if (options.signal?.aborted) throw err;
@@ -63,4 +67,37 @@ export async function filterFiles(jobs: readonly FilterJobSpec[], options: Filte
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
   return outcomes;
+}
+
+/**
+ * Two jobs writing one file would interleave into a corrupt capture, and a job writing another
+ * job's input would destroy it: both are refused (EINVAL) before any job starts. Paths are
+ * compared resolved, and existing files by device and inode (links, `./a` vs `a`).
+ */
+function refuseSharedOutputs(jobs: readonly FilterJobSpec[]): void {
+  const key = (p: string): string => {
+    if (p === '-') return '-';
+    try {
+      const st = fs.statSync(p);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const outputs = new Map<string, number>();
+  jobs.forEach((job, i) => {
+    const k = key(job.output);
+    const other = outputs.get(k);
+    if (other !== undefined) {
+      throw new PcapError('EINVAL', `filterFiles: jobs ${other} and ${i} both write ${job.output}`);
+    }
+    outputs.set(k, i);
+  });
+  jobs.forEach((job, i) => {
+    const k = job.input === '-' ? undefined : key(job.input);
+    const writer = k === undefined ? undefined : outputs.get(k);
+    if (writer !== undefined) {
+      throw new PcapError('EINVAL', `filterFiles: job ${writer} writes ${jobs[writer].output}, which job ${i} reads`);
+    }
+  });
 }

@@ -64,3 +64,19 @@ test('concurrency 2 writes byte for byte what concurrency 1 writes', async () =>
     assert.ok(readFileSync(jobsFor(2)[i].output).equals(readFileSync(job.output)), `job ${i}: outputs byte-identical`);
   });
 });
+
+test('two jobs writing one file, or a job writing another job\'s input: EINVAL before any job runs', async () => {
+  const a = join(dir, 'shared-a.pcap');
+  await writeSampleCapture(a, 50);
+  const before = readFileSync(a);
+  const out = join(dir, 'shared-out.pcap');
+  await assert.rejects(
+    filterFiles([{ input: a, output: out }, { input: a, output: join(dir, '.', 'shared-out.pcap') }]),
+    (e) => e instanceof PcapError && e.code === 'EINVAL' && /jobs 0 and 1 both write/.test(e.message),
+  );
+  await assert.rejects(
+    filterFiles([{ input: a, output: out }, { input: out, output: a }]),
+    (e) => e instanceof PcapError && e.code === 'EINVAL' && /which job \d reads/.test(e.message),
+  );
+  assert.ok(readFileSync(a).equals(before), 'the input is untouched');
+});
