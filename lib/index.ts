@@ -3,6 +3,7 @@ export { PcapError, isPcapError, type PcapErrorCode, type PcapErrorDetails } fro
 export { Packet, PacketBatch, type Direction, type PacketInterface } from './packet';
 export { PCAPReader, type ReaderOptions, type ReaderStats } from './reader';
 export { PCAPWriter, type WriterOptions, type WriteInfo } from './writer';
+export { RotatingWriter, strftime, type RotateOptions } from './rotating-writer';
 export { filterFile, type FilterFileOptions, type FilterFileResult, type FilterProgress, type OutputFormat } from './filter-file';
 export { mergeFiles, type MergeOptions, type MergeResult } from './merge';
 export { splitFile, type SplitOptions, type SplitResult } from './split';

@@ -339,17 +339,21 @@ export class PCAPWriter {
    * Writes a batch from a reader or capture (its first `count` packets, default all) without
    * copying it in JS. The batch's link type must be the file's.
    */
-  writeBatch(batch: PacketBatch, count = batch.count): void {
+  writeBatch(batch: PacketBatch, count = batch.count, start = 0): void {
     if (this.dumper === undefined) throw this.closedError();
-    if (!(Number.isInteger(count) && count >= 0 && count <= batch.count)) {
-      throw new PcapError('EINVAL', `writeBatch: count ${count} outside 0..${batch.count}`);
+    if (!(Number.isInteger(start) && start >= 0 && start <= batch.count)) {
+      throw new PcapError('EINVAL', `writeBatch: start ${start} outside 0..${batch.count}`);
     }
+    if (!(Number.isInteger(count) && count >= 0 && start + count <= batch.count)) {
+      throw new PcapError('EINVAL', `writeBatch: count ${count} from ${start} outside 0..${batch.count}`);
+    }
+    const end = start + count;
     let ifaces: Uint32Array | undefined;
     if (this.format === 'pcapng') {
       ifaces = new Uint32Array(count);
-      for (let i = 0; i < count; i++) ifaces[i] = this.interfaceFor(batch.linktype(i), batch.interfaceIndex(i), undefined, batch.interface(i));
+      for (let i = start; i < end; i++) ifaces[i - start] = this.interfaceFor(batch.linktype(i), batch.interfaceIndex(i), undefined, batch.interface(i));
     } else {
-      for (let i = 0; i < count; i++) {
+      for (let i = start; i < end; i++) {
         if (batch.linktype(i) !== this.linktype) {
           throw new PcapError('EINVAL', `${this.path}: packet link type ${batch.linktype(i)} differs from the file's ${this.linktype}`);
         }
@@ -357,10 +361,11 @@ export class PCAPWriter {
     }
     this.flushStage();
     if (count > 0) {
-      // copied out synchronously: no view is kept, so the batch is not pinned
+      // copied out synchronously: no view is kept, so the batch is not pinned; a range starts
+      // at its row of the header table (offsets are into the same arena)
       const arena = batch.arena_;
-      const headers = batch.headers_;
-      const comments = ifaces && commentsBefore(batch.comments_, count);
+      const headers = start === 0 ? batch.headers_ : batch.headers_.subarray(start * HDR_STRIDE);
+      const comments = ifaces && commentsIn(batch.comments_, start, end);
       this.guard(() => this.dumper!.write(arena, headers, count, ifaces, comments));
     }
     this.written += count;
@@ -465,11 +470,14 @@ export class PCAPWriter {
   }
 }
 
-/** The [index, text, ...] pairs of packets before `count`. */
-function commentsBefore(flat: (number | string)[] | undefined, count: number): (number | string)[] | undefined {
+/** The [index, text, ...] pairs of packets in [start, end), indexes made relative to start. */
+function commentsIn(flat: (number | string)[] | undefined, start: number, end: number): (number | string)[] | undefined {
   if (flat === undefined) return undefined;
   const out: (number | string)[] = [];
-  for (let k = 0; k + 1 < flat.length; k += 2) if ((flat[k] as number) < count) out.push(flat[k], flat[k + 1]);
+  for (let k = 0; k + 1 < flat.length; k += 2) {
+    const i = flat[k] as number;
+    if (i >= start && i < end) out.push(i - start, flat[k + 1]);
+  }
   return out.length > 0 ? out : undefined;
 }
 

@@ -6,6 +6,8 @@ import {
   DEFAULT_DEVICE,
   PCAPSocket,
   PCAPWriter,
+  PcapError,
+  RotatingWriter,
   linktypeDescription,
   linktypeName,
   type CaptureStats,
@@ -26,6 +28,15 @@ interface SniffOptions {
   snaplen?: number;
   promisc: boolean;
   immediate?: boolean;
+  fileSize?: number;
+  rotateSeconds?: number;
+  files?: number;
+}
+
+function megabytes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) throw new InvalidArgumentError('a size in millions of bytes above 0 is expected');
+  return n;
 }
 
 /** Default packet buffer timeout: a quiet link still shows its packets within this. */
@@ -60,6 +71,9 @@ export function register(program: Command): void {
     .option('-f, --filter <expr...>', 'BPF filter expression (pcap-filter(7) syntax)')
     .option('-c, --count <n>', 'stop after this many packets', integerOption('count'))
     .addOption(new Option('-w, --write <file>', 'write the packets to this pcap file instead of printing them').conflicts('json'))
+    .option('-C, --file-size <MB>', 'with -w: start a new file once the current one is over MB million bytes (tcpdump -C)', megabytes)
+    .option('-G, --rotate-seconds <sec>', 'with -w: start a new file every SEC seconds; -w is a strftime pattern (tcpdump -G)', integerOption('rotate-seconds'))
+    .option('-W, --files <n>', 'with -C: a ring of N files; with -G alone: stop after N files (tcpdump -W)', integerOption('files'))
     .option('--json', 'one JSON object per packet (NDJSON) instead of text')
     .option('--timeout <ms>', 'packet buffer timeout in ms', integerOption('timeout'), DEFAULT_TIMEOUT_MS)
     .option('--snaplen <n>', 'bytes to capture per packet (default 262144)', integerOption('snaplen'))
@@ -122,10 +136,25 @@ async function runSniff(expr: string, options: SniffOptions): Promise<number> {
     promisc: options.promisc,
     immediate: options.immediate === true,
   });
-  let writer: PCAPWriter | undefined;
+  let writer: PCAPWriter | RotatingWriter | undefined;
   try {
+    const rotating = options.fileSize !== undefined || options.rotateSeconds !== undefined;
+    if ((rotating || options.files !== undefined) && options.write === undefined) {
+      throw new PcapError('EINVAL', '-C, -G and -W need -w FILE');
+    }
+    if (options.files !== undefined && !rotating) throw new PcapError('EINVAL', '-W needs -C or -G');
     if (options.write !== undefined) {
-      writer = new PCAPWriter(options.write, { linktype: sock.linktype, snaplen: sock.snaplen, precision: sock.precision });
+      const fileOptions = { linktype: sock.linktype, snaplen: sock.snaplen, precision: sock.precision };
+      writer = rotating
+        ? new RotatingWriter(options.write, {
+            ...fileOptions,
+            rotate: {
+              fileSize: options.fileSize === undefined ? undefined : Math.round(options.fileSize * 1e6),
+              seconds: options.rotateSeconds,
+              files: options.files,
+            },
+          })
+        : new PCAPWriter(options.write, fileOptions);
     }
   } catch (err) {
     await sock.close();
@@ -178,6 +207,11 @@ async function runSniff(expr: string, options: SniffOptions): Promise<number> {
       const take = limit === undefined ? batch.count : Math.min(batch.count, limit - captured);
       if (writer) {
         writer.writeBatch(batch, take);
+        if (writer instanceof RotatingWriter && writer.finished) {
+          captured += take;
+          stop(); // -G with -W: the files are full, as tcpdump stops
+          break;
+        }
       } else if (take > 0) {
         let out = '';
         for (let i = 0; i < take; i++) out += `${packetLine(batch, i, json)}\n`;
