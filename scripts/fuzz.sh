@@ -58,6 +58,11 @@ if ! have_runtime; then
     as_root apt-get install -y -qq --no-install-recommends "libclang-common-$major-dev" >/dev/null
   have_runtime || { echo "fuzz: no libFuzzer runtime for $(clang++ --version | head -1)" >&2; exit 1; }
 fi
+# The engine inflates gzip captures with zlib: the fuzzer (no node to provide it) links libz.
+if [ ! -f /usr/include/zlib.h ]; then
+  echo "fuzz: installing zlib1g-dev with apt-get"
+  as_root apt-get install -y -qq --no-install-recommends zlib1g-dev >/dev/null
+fi
 command -v pcap-config >/dev/null 2>&1 || [ -f /usr/include/pcap/pcap.h ] ||
   { echo "fuzz: libpcap-dev is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 
